@@ -1,0 +1,138 @@
+// The `passless` command: serve, migrate, bootstrap-admin, config-doc.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type PasslessConfig, renderConfigurationDoc } from '../core/config/config.ts';
+import { buildApp } from '../server/app.ts';
+import { type BootstrapResult, bootstrapAdmin } from '../services/bootstrap.service.ts';
+import type { Deps } from '../services/deps.ts';
+import { getTapPolicy } from '../services/tap-policy.service.ts';
+import { type DatabaseHandle, openEmbedded, openPostgres } from '../storage/connection.ts';
+import { DataDirLockedError, readLockHolder } from '../storage/data-dir-lock.ts';
+import { migrate } from '../storage/migrate.ts';
+import { deleteExpired } from '../storage/repositories/sessions.repository.ts';
+import { callAdminSocket, listenAdminSocket } from './admin-socket.ts';
+
+const USAGE = `Usage: passless <command>
+
+  serve                                 start the server (npm start)
+  migrate                               apply database migrations and exit
+  bootstrap-admin --upn <upn> [--json]  make <upn> a Global Administrator and print a one-time pass (break-glass)
+  config-doc                            print docs/configuration.md
+`;
+
+async function openDatabase(config: PasslessConfig): Promise<DatabaseHandle> {
+  const handle = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
+  await migrate(handle.db);
+  return handle;
+}
+
+function printBootstrap(result: BootstrapResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const until = new Date(new Date(result.startDateTime).getTime() + result.lifetimeInMinutes * 60_000);
+  process.stdout.write(
+    [
+      '',
+      '  ┌─ Passless: Global Administrator ready ─────────────────────────────',
+      `  │ Account:                 ${result.userPrincipalName}`,
+      `  │ Temporary Access Pass:   ${result.temporaryAccessPass}   (one-time, valid until ${until.toISOString()})`,
+      `  │ Open:                    ${result.signInUrl}`,
+      '  │ Sign in with the pass, then add a passkey. This pass is shown only once.',
+      '  └────────────────────────────────────────────────────────────────────',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function serve(config: PasslessConfig): Promise<void> {
+  const handle = await openDatabase(config);
+  const deps: Deps = { db: handle.db, config, clock: () => new Date() };
+  await getTapPolicy(deps.db, deps.clock());
+  const first = await bootstrapAdmin(deps, {
+    userPrincipalName: config.bootstrapAdmin,
+    onlyIfEmpty: true,
+    source: 'first start',
+  });
+  const app = await buildApp(deps, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  if (config.origin.startsWith('http:')) {
+    app.log.warn(
+      `PASSLESS_PUBLIC_URL is ${config.origin} (http): fine for development on this machine; use https in production.`,
+    );
+  }
+  await app.listen({ port: config.port, host: config.host });
+  const socket =
+    handle.kind === 'embedded'
+      ? await listenAdminSocket(config.dataDir, async (command, body) => {
+          if (command !== 'bootstrap-admin') throw new Error(`unknown command ${command}`);
+          return bootstrapAdmin(deps, {
+            userPrincipalName: String(body.upn),
+            onlyIfEmpty: false,
+            source: 'passless bootstrap-admin (admin socket)',
+          });
+        })
+      : null;
+  if (first) printBootstrap(first, false);
+  const sweeper = setInterval(() => deleteExpired(deps.db, deps.clock()).catch((e) => app.log.warn(e)), 10 * 60_000);
+  sweeper.unref();
+  const stop = async () => {
+    clearInterval(sweeper);
+    socket?.close();
+    await app.close();
+    await handle.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function bootstrapFromHost(config: PasslessConfig, upn: string, json: boolean): Promise<void> {
+  // A running embedded server owns its data directory: ask it through its admin socket.
+  if (!config.databaseUrl && readLockHolder(config.dataDir) !== null) {
+    const result = (await callAdminSocket(config.dataDir, 'bootstrap-admin', { upn })) as BootstrapResult;
+    printBootstrap(result, json);
+    return;
+  }
+  const handle = await openDatabase(config);
+  try {
+    const deps: Deps = { db: handle.db, config, clock: () => new Date() };
+    const result = await bootstrapAdmin(deps, {
+      userPrincipalName: upn,
+      onlyIfEmpty: false,
+      source: 'passless bootstrap-admin',
+    });
+    if (!result) throw new Error('could not create the administrator');
+    printBootstrap(result, json);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'config-doc') {
+    process.stdout.write(renderConfigurationDoc());
+    return;
+  }
+  const config = loadConfig();
+  if (command === 'serve' || command === undefined) return serve(config);
+  if (command === 'migrate') {
+    const handle = await openDatabase(config);
+    await handle.close();
+    process.stdout.write('Migrations applied.\n');
+    return;
+  }
+  if (command === 'bootstrap-admin') {
+    const { values } = parseArgs({ args: rest, options: { upn: { type: 'string' }, json: { type: 'boolean' } } });
+    if (!values.upn) throw new ConfigError('bootstrap-admin needs --upn <userPrincipalName>');
+    return bootstrapFromHost(config, values.upn, values.json ?? false);
+  }
+  process.stderr.write(USAGE);
+  process.exit(command === 'help' || command === '--help' ? 0 : 2);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof DataDirLockedError;
+  process.stderr.write(`passless: ${known ? '' : 'error: '}${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,269 @@
+// The sign-in flow: identifier first, then a Temporary Access Pass (bootstrap session) or a passkey (full session).
+import { randomUUID } from 'node:crypto';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { generateAuthenticationOptions } from '@simplewebauthn/server';
+import { upnKey } from '../core/directory/users.ts';
+import { PasslessError } from '../core/errors.ts';
+import { restingState, type SignInFlow, sanitizeReturnTo, transitionSignIn } from '../core/flows/sign-in.flow.ts';
+import { verifyAgainstDecoy, verifyTapCode } from '../core/methods/tap/tap-verifier.ts';
+import { evaluateTapUsability, normalizeTapInput, tapEndsAt } from '../core/methods/tap/temporary-access-pass.ts';
+import { delayAfterFailures, secondsUntilAllowed, THROTTLE } from '../core/policy/throttle.ts';
+import type { Db } from '../storage/database.ts';
+import { advanceFlow, createFlow, getFlow, type StoredFlow } from '../storage/repositories/flows.repository.ts';
+import { listGroupIdsOfUser } from '../storage/repositories/groups.repository.ts';
+import { createSession, deleteSessionByTokenHash } from '../storage/repositories/sessions.repository.ts';
+import { consumeOneTimeTap, getTapOfUser } from '../storage/repositories/temporary-access-passes.repository.ts';
+import { clearThrottle, getThrottles, recordThrottleFailure } from '../storage/repositories/throttles.repository.ts';
+import { getUserById, getUserByUpn } from '../storage/repositories/users.repository.ts';
+import type { Deps, RequestContext } from './deps.ts';
+import { verifyPasskeyAssertion } from './passkey-assertion.ts';
+import { generateSessionToken, hashSessionToken } from './session-tokens.ts';
+import { logSignIn } from './sign-in-log.ts';
+import { getTapPolicy } from './tap-policy.service.ts';
+
+export interface SignInResult {
+  sessionToken: string;
+  redirectTo: string;
+  expiresAt: Date;
+}
+
+function toSignInFlow(stored: StoredFlow): SignInFlow {
+  return {
+    id: stored.id,
+    state: stored.state as SignInFlow['state'],
+    expiresAt: stored.expiresAt,
+    identifier: (stored.internal.identifier as string | undefined) ?? null,
+    userId: stored.userId,
+    challenge: stored.challenge,
+    returnTo: sanitizeReturnTo(stored.internal.returnTo),
+  };
+}
+
+async function loadSignInFlow(db: Db, flowId: string): Promise<SignInFlow> {
+  const stored = await getFlow(db, flowId, 'signIn');
+  if (!stored) throw new PasslessError('flowExpired');
+  return toSignInFlow(stored);
+}
+
+/** Step 1. The answer is the same whether or not the account exists; only the server-side flow knows. */
+export async function identify(
+  deps: Deps,
+  input: { identifier: string; returnTo?: string },
+): Promise<{ flowId: string; identifier: string; methods: string[]; expiresAt: Date }> {
+  const now = deps.clock();
+  const identifier = input.identifier.trim();
+  const user = await getUserByUpn(deps.db, identifier);
+  const flowId = randomUUID();
+  const expiresAt = new Date(now.getTime() + deps.config.signInFlowMinutes * 60_000);
+  await createFlow(
+    deps.db,
+    {
+      id: flowId,
+      kind: 'signIn',
+      state: 'identified',
+      expiresAt,
+      userId: user?.id ?? null,
+      sessionId: null,
+      challenge: null,
+      internal: { identifier, returnTo: sanitizeReturnTo(input.returnTo) },
+    },
+    now,
+  );
+  return { flowId, identifier, methods: ['passkey', 'temporaryAccessPass'], expiresAt };
+}
+
+/** Passkey options: for a named flow (identifier first) or a new username-less flow. No allowCredentials is sent,
+ * so the options never reveal whether an account exists or which credentials it has. */
+export async function startPasskeySignIn(
+  deps: Deps,
+  input: { flowId?: string; returnTo?: string },
+): Promise<{ flowId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+  const now = deps.clock();
+  const options = await generateAuthenticationOptions({
+    rpID: deps.config.rpId,
+    userVerification: 'required',
+    timeout: 120_000,
+  });
+  if (!input.flowId) {
+    const flowId = randomUUID();
+    await createFlow(
+      deps.db,
+      {
+        id: flowId,
+        kind: 'signIn',
+        state: 'awaitingPasskey',
+        expiresAt: new Date(now.getTime() + deps.config.signInFlowMinutes * 60_000),
+        userId: null,
+        sessionId: null,
+        challenge: options.challenge,
+        internal: { returnTo: sanitizeReturnTo(input.returnTo) },
+      },
+      now,
+    );
+    return { flowId, options };
+  }
+  const flow = await loadSignInFlow(deps.db, input.flowId);
+  const next = transitionSignIn(flow, { type: 'issuePasskeyChallenge', challenge: options.challenge }, now);
+  const moved = await advanceFlow(deps.db, {
+    id: flow.id,
+    expectedState: flow.state,
+    state: next.state,
+    challenge: next.challenge,
+  });
+  if (!moved) throw new PasslessError('flowExpired');
+  return { flowId: flow.id, options };
+}
+
+export async function finishPasskeySignIn(
+  deps: Deps,
+  ctx: RequestContext,
+  input: { flowId: string; credential: AuthenticationResponseJSON; previousSessionTokenHash?: string },
+): Promise<SignInResult> {
+  const now = deps.clock();
+  const verified = await verifyPasskeyAssertion(deps, ctx, { flowId: input.flowId, credential: input.credential });
+  const flow = verified.flow;
+  const next = transitionSignIn(
+    { ...flow, state: 'awaitingPasskey' },
+    { type: 'passkeyVerified', credentialUserId: verified.user.id },
+    now,
+  );
+  const sessionToken = generateSessionToken();
+  const expiresAt = new Date(now.getTime() + deps.config.sessionLifetimeMinutes * 60_000);
+  const completed = await verified.complete({
+    expectedFlowState: restingState(flow),
+    nextFlowState: next.state,
+    session: {
+      id: randomUUID(),
+      tokenHash: hashSessionToken(sessionToken),
+      userId: verified.user.id,
+      kind: 'full',
+      amr: verified.amr,
+      tapId: null,
+      authenticatedAt: now,
+      expiresAt,
+      ipAddress: ctx.ipAddress,
+      userAgent: ctx.userAgent.slice(0, 512),
+    },
+    previousSessionTokenHash: input.previousSessionTokenHash,
+  });
+  if (!completed) throw new PasslessError('flowExpired');
+  return { sessionToken, redirectTo: flow.returnTo, expiresAt };
+}
+
+const TAP_ERRORS = {
+  Expired: 'tapExpired',
+  NotYetValid: 'tapNotYetValid',
+  OneTimeUsed: 'tapAlreadyUsed',
+  DisabledByPolicy: 'tapNotAllowed',
+} as const;
+
+/** A pass sign-in creates a bootstrap session: it may register security info and nothing else. */
+export async function signInWithTap(
+  deps: Deps,
+  ctx: RequestContext,
+  input: { flowId: string; temporaryAccessPass: string; previousSessionTokenHash?: string },
+): Promise<SignInResult> {
+  const now = deps.clock();
+  const flow = await loadSignInFlow(deps.db, input.flowId);
+  transitionSignIn(flow, { type: 'tapRejected' }, now); // checks expiry and that an identifier was given
+  const identifier = flow.identifier!;
+  const accountKey = `tap:account:${upnKey(identifier)}`;
+  const addressKey = `tap:address:${ctx.ipAddress}`;
+  const method = 'Temporary Access Pass' as const;
+
+  // Guard: throttled callers are refused before any verification work.
+  const throttles = await getThrottles(deps.db, [accountKey, addressKey]);
+  const wait = Math.max(
+    secondsUntilAllowed(throttles.get(accountKey) ?? null, now),
+    secondsUntilAllowed(throttles.get(addressKey) ?? null, now),
+  );
+  const user = flow.userId ? await getUserById(deps.db, flow.userId) : null;
+  if (wait > 0) {
+    await logSignIn(deps.db, ctx, { outcome: 'tooManyAttempts', method, user, identifier, now });
+    throw new PasslessError('tooManyAttempts', {
+      detail: `Too many attempts. Wait ${formatWait(wait)} before trying again.`,
+      retryAfterSeconds: wait,
+    });
+  }
+
+  // Guard: wrong pass, unknown account, or no pass all look the same, and cost the same time.
+  const tap = user ? await getTapOfUser(deps.db, user.id) : null;
+  const code = normalizeTapInput(input.temporaryAccessPass);
+  const matches = tap ? await verifyTapCode(code, tap.verifier) : await verifyAgainstDecoy(code);
+  if (!user || !tap || !matches) {
+    for (const key of [accountKey, addressKey]) {
+      await recordThrottleFailure(deps.db, {
+        key,
+        now,
+        memoryMinutes: THROTTLE.memoryMinutes,
+        delaySeconds: delayAfterFailures,
+      });
+    }
+    await logSignIn(deps.db, ctx, { outcome: 'tapIncorrect', method, user, identifier, now });
+    throw new PasslessError('tapIncorrect');
+  }
+
+  // From here the caller holds the right pass, so telling them why it cannot be used reveals nothing new.
+  if (!user.accountEnabled) {
+    await logSignIn(deps.db, ctx, { outcome: 'accountDisabled', method, user, identifier, now });
+    throw new PasslessError('tapNotAllowed', { detail: 'This account is disabled. Contact your administrator.' });
+  }
+  const policy = await getTapPolicy(deps.db, now);
+  const groupIds = await listGroupIdsOfUser(deps.db, user.id);
+  const usability = evaluateTapUsability(tap, { policy, groupIds, now });
+  if (!usability.isUsable) {
+    const code = TAP_ERRORS[usability.methodUsabilityReason as keyof typeof TAP_ERRORS];
+    await logSignIn(deps.db, ctx, { outcome: code, method, user, identifier, now });
+    const detail =
+      code === 'tapNotYetValid'
+        ? `This Temporary Access Pass becomes valid at ${tap.startAt.toISOString()}. Try again then.`
+        : undefined;
+    throw new PasslessError(code, { detail });
+  }
+
+  const sessionToken = generateSessionToken();
+  // One-time pass: a window to finish (and retry) registration. Never longer than the pass itself.
+  const window = tap.isUsableOnce ? policy.registrationWindowInMinutes : deps.config.sessionLifetimeMinutes;
+  const expiresAt = new Date(Math.min(tapEndsAt(tap).getTime(), now.getTime() + window * 60_000));
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      if (tap.isUsableOnce && !(await consumeOneTimeTap(trx, tap.id, now))) {
+        throw new PasslessError('tapAlreadyUsed');
+      }
+      const moved = await advanceFlow(trx, {
+        id: flow.id,
+        expectedState: flow.state,
+        state: 'completed',
+        challenge: null,
+      });
+      if (!moved) throw new PasslessError('flowExpired');
+      if (input.previousSessionTokenHash) await deleteSessionByTokenHash(trx, input.previousSessionTokenHash);
+      await createSession(trx, {
+        id: randomUUID(),
+        tokenHash: hashSessionToken(sessionToken),
+        userId: user.id,
+        kind: 'bootstrap',
+        amr: ['otp'],
+        tapId: tap.id,
+        authenticatedAt: now,
+        expiresAt,
+        ipAddress: ctx.ipAddress,
+        userAgent: ctx.userAgent.slice(0, 512),
+      });
+      // NIST 800-63B-4 §3.2.2: after a success, earlier failures for this account are disregarded.
+      await clearThrottle(trx, accountKey);
+      await logSignIn(trx, ctx, { outcome: 'success', method, user, identifier, now });
+    });
+  } catch (error) {
+    if (error instanceof PasslessError && error.code === 'tapAlreadyUsed') {
+      await logSignIn(deps.db, ctx, { outcome: 'tapAlreadyUsed', method, user, identifier, now });
+    }
+    throw error;
+  }
+  return { sessionToken, redirectTo: '/security-info', expiresAt };
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}

@@ -1,0 +1,49 @@
+import { ACTIVITIES, type Actor, auditEvent } from '../core/audit/audit.ts';
+import { applyTapPolicyPatch, DEFAULT_TAP_POLICY, type TapPolicy } from '../core/methods/tap/tap-policy.ts';
+import type { Db } from '../storage/database.ts';
+import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
+import { ensureSetting, putSetting } from '../storage/repositories/settings.repository.ts';
+import type { Deps, RequestContext } from './deps.ts';
+
+const KEY = 'authenticationMethodsPolicy.TemporaryAccessPass';
+
+export async function getTapPolicy(db: Db, now: Date): Promise<TapPolicy> {
+  const stored = await ensureSetting<TapPolicy>(db, KEY, DEFAULT_TAP_POLICY, now);
+  // Fields added in later versions take their defaults.
+  return { ...DEFAULT_TAP_POLICY, ...stored };
+}
+
+export async function updateTapPolicy(
+  deps: Deps,
+  ctx: RequestContext,
+  actor: Actor,
+  patch: Record<string, unknown>,
+): Promise<TapPolicy> {
+  const now = deps.clock();
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await getTapPolicy(trx, now);
+    const next = applyTapPolicyPatch(current, patch);
+    await putSetting(trx, KEY, next, now);
+    const modifiedProperties = Object.keys(patch)
+      .filter((field) => field in next)
+      .map((field) => ({
+        displayName: field,
+        oldValue: JSON.stringify(current[field as keyof TapPolicy]),
+        newValue: JSON.stringify(next[field as keyof TapPolicy]),
+      }));
+    await insertAuditEvent(
+      trx,
+      auditEvent('updateTapPolicy', {
+        initiatedBy: actor,
+        targets: [
+          { id: 'TemporaryAccessPass', displayName: 'Temporary Access Pass', type: 'Policy', modifiedProperties },
+        ],
+      }),
+      now,
+      ctx.correlationId,
+    );
+    return next;
+  });
+}
+
+export const TAP_POLICY_ACTIVITY = ACTIVITIES.updateTapPolicy.activityDisplayName;

@@ -1,0 +1,66 @@
+// Opens the embedded database (PGlite in a directory) or PostgreSQL, behind one Kysely dialect surface.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+import type { Database } from './database.ts';
+
+// int8 (bigint counters, sequences) as numbers, as PGlite returns them.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+export async function openPostgres(databaseUrl: string, options: { max?: number } = {}): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 16 });
+  // Fail at start with a clear message rather than on the first request.
+  const client = await pool.connect().catch(async (error: Error) => {
+    await pool.end();
+    throw new Error(`Cannot connect to PostgreSQL at DATABASE_URL (${redact(databaseUrl)}): ${error.message}`, {
+      cause: error,
+    });
+  });
+  client.release();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+export async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  const dir = resolve(dataDir);
+  const release = acquireDataDirLock(dir);
+  try {
+    const pgDir = join(dir, 'pglite');
+    if (!existsSync(pgDir)) mkdirSync(pgDir, { recursive: true });
+    const client = await PGlite.create(pgDir);
+    return fromPGlite(client, async () => {
+      release();
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Wraps an already-open PGlite (tests load one from a migrated template image). */
+export function fromPGlite(client: PGlite, onClose: () => Promise<void> = async () => {}): DatabaseHandle {
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return {
+    db,
+    kind: 'embedded',
+    close: async () => {
+      await db.destroy();
+      await client.close();
+      await onClose();
+    },
+  };
+}
+
+export function redact(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,160 @@
+// Table types for Kysely. Columns are snake_case; repositories map rows to camelCase domain objects.
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: string;
+  user_principal_name: string;
+  upn_key: string;
+  display_name: string;
+  mail_nickname: string;
+  mail: string | null;
+  account_enabled: boolean;
+  employee_hire_date: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GroupsTable {
+  id: string;
+  display_name: string;
+  description: string | null;
+  mail_nickname: string;
+  created_at: Timestamp;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface RoleAssignmentsTable {
+  role_template_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface TemporaryAccessPassesTable {
+  id: string;
+  user_id: string;
+  verifier: string;
+  created_at: Timestamp;
+  start_at: Timestamp;
+  lifetime_minutes: number;
+  is_usable_once: boolean;
+  used_at: Timestamp | null;
+}
+
+export interface PasskeyCredentialsTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  sign_count: ColumnType<number, number, number>;
+  transports: Json<string[]>;
+  aaguid: string;
+  backup_eligible: boolean;
+  backed_up: boolean;
+  display_name: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  kind: 'bootstrap' | 'full';
+  amr: Json<string[]>;
+  tap_id: string | null;
+  authenticated_at: Timestamp;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+  ip_address: string;
+  user_agent: string;
+}
+
+export interface FlowsTable {
+  id: string;
+  kind: string;
+  state: string;
+  expires_at: Timestamp;
+  user_id: string | null;
+  session_id: string | null;
+  challenge: string | null;
+  internal: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  blocked_until: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  seq: Generated<string>;
+  activity_at: Timestamp;
+  activity_display_name: string;
+  category: string;
+  logged_by_service: string;
+  operation_type: string;
+  result: string;
+  result_reason: string;
+  initiated_by: Json<unknown>;
+  target_resources: Json<unknown>;
+  additional_details: Json<unknown>;
+  correlation_id: string;
+}
+
+export interface SignInEventsTable {
+  id: string;
+  seq: Generated<string>;
+  created_at: Timestamp;
+  user_id: string | null;
+  user_principal_name: string;
+  user_display_name: string | null;
+  ip_address: string;
+  user_agent: string;
+  client_app_used: string;
+  authentication_method: string;
+  error_code: number;
+  failure_reason: string;
+  correlation_id: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  role_assignments: RoleAssignmentsTable;
+  temporary_access_passes: TemporaryAccessPassesTable;
+  passkey_credentials: PasskeyCredentialsTable;
+  sessions: SessionsTable;
+  flows: FlowsTable;
+  throttles: ThrottlesTable;
+  audit_events: AuditEventsTable;
+  sign_in_events: SignInEventsTable;
+  settings: SettingsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** A database handle or an open transaction: repositories accept either. */
+export type Db = Kysely<Database> | Transaction<Database>;

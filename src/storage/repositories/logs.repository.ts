@@ -1,0 +1,68 @@
+// The directory audit log and the sign-in log. Both are append-only; listing is newest first by sequence.
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../../core/audit/audit.ts';
+import type { Db } from '../database.ts';
+
+export interface SignInRecord {
+  userId: string | null;
+  userPrincipalName: string;
+  userDisplayName: string | null;
+  ipAddress: string;
+  userAgent: string;
+  clientAppUsed: string;
+  authenticationMethod: string;
+  errorCode: number;
+  failureReason: string;
+}
+
+export async function insertAuditEvent(db: Db, event: AuditEvent, now: Date, correlationId: string): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: randomUUID(),
+      activity_at: now,
+      activity_display_name: event.activityDisplayName,
+      category: event.category,
+      logged_by_service: event.loggedByService,
+      operation_type: event.operationType,
+      result: event.result,
+      result_reason: event.resultReason,
+      initiated_by: JSON.stringify(event.initiatedBy),
+      target_resources: JSON.stringify(event.targetResources),
+      additional_details: JSON.stringify(event.additionalDetails),
+      correlation_id: correlationId,
+    })
+    .execute();
+}
+
+export async function insertSignInEvent(db: Db, record: SignInRecord, now: Date, correlationId: string): Promise<void> {
+  await db
+    .insertInto('sign_in_events')
+    .values({
+      id: randomUUID(),
+      created_at: now,
+      user_id: record.userId,
+      user_principal_name: record.userPrincipalName,
+      user_display_name: record.userDisplayName,
+      ip_address: record.ipAddress,
+      user_agent: record.userAgent.slice(0, 512),
+      client_app_used: record.clientAppUsed,
+      authentication_method: record.authenticationMethod,
+      error_code: record.errorCode,
+      failure_reason: record.failureReason,
+      correlation_id: correlationId,
+    })
+    .execute();
+}
+
+export async function listAuditEvents(db: Db, top: number, beforeSeq?: number) {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (beforeSeq !== undefined) q = q.where('seq', '<', String(beforeSeq));
+  return q.orderBy('seq', 'desc').limit(top).execute();
+}
+
+export async function listSignInEvents(db: Db, top: number, beforeSeq?: number) {
+  let q = db.selectFrom('sign_in_events').selectAll();
+  if (beforeSeq !== undefined) q = q.where('seq', '<', String(beforeSeq));
+  return q.orderBy('seq', 'desc').limit(top).execute();
+}
