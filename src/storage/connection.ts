@@ -54,8 +54,8 @@ export function fromPGlite(client: PGlite, onClose: () => Promise<void> = async 
     db,
     kind: 'embedded',
     close: async () => {
-      await db.destroy();
-      await client.close();
+      await db.destroy(); // the dialect's driver closes the PGlite client itself
+      if (!client.closed) await client.close();
       await onClose();
     },
   };
