@@ -18,7 +18,7 @@ export const ORIGIN = 'http://localhost:8080';
 
 export interface Response {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
   json: any;
 }
 

@@ -29,7 +29,10 @@ test('a bad value stops the start with a message naming the setting', () => {
     [{ PASSLESS_BOOTSTRAP_ADMIN: 'not an upn' }, /PASSLESS_BOOTSTRAP_ADMIN/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
   }
 });
 
