@@ -7,13 +7,13 @@ import { PasslessError } from '../core/errors.ts';
 import { restingState, type SignInFlow, sanitizeReturnTo, transitionSignIn } from '../core/flows/sign-in.flow.ts';
 import { verifyAgainstDecoy, verifyTapCode } from '../core/methods/tap/tap-verifier.ts';
 import { evaluateTapUsability, normalizeTapInput, tapEndsAt } from '../core/methods/tap/temporary-access-pass.ts';
-import { delayAfterFailures, secondsUntilAllowed, THROTTLE } from '../core/policy/throttle.ts';
+import { delaySchedule, THROTTLE } from '../core/policy/throttle.ts';
 import type { Db } from '../storage/database.ts';
 import { advanceFlow, createFlow, getFlow, type StoredFlow } from '../storage/repositories/flows.repository.ts';
 import { listGroupIdsOfUser } from '../storage/repositories/groups.repository.ts';
 import { createSession, deleteSessionByTokenHash } from '../storage/repositories/sessions.repository.ts';
 import { consumeOneTimeTap, getTapOfUser } from '../storage/repositories/temporary-access-passes.repository.ts';
-import { clearThrottle, getThrottles, recordThrottleFailure } from '../storage/repositories/throttles.repository.ts';
+import { claimAttempt, clearThrottle, forgiveAttempt } from '../storage/repositories/throttles.repository.ts';
 import { getUserById, getUserByUpn } from '../storage/repositories/users.repository.ts';
 import type { Deps, RequestContext } from './deps.ts';
 import { verifyPasskeyAssertion } from './passkey-assertion.ts';
@@ -171,13 +171,11 @@ export async function signInWithTap(
   const addressKey = `tap:address:${ctx.ipAddress}`;
   const method = 'Temporary Access Pass' as const;
 
-  // Guard: throttled callers are refused before any verification work.
-  const throttles = await getThrottles(deps.db, [accountKey, addressKey]);
-  const wait = Math.max(
-    secondsUntilAllowed(throttles.get(accountKey) ?? null, now),
-    secondsUntilAllowed(throttles.get(addressKey) ?? null, now),
-  );
-  const user = flow.userId ? await getUserById(deps.db, flow.userId) : null;
+  // Guard: each attempt is counted before the pass is checked (see throttle.ts); a waiting key refuses it.
+  const claim = (key: string) => ({ key, now, memoryMinutes: THROTTLE.memoryMinutes, schedule: delaySchedule() });
+  const wait = Math.max(await claimAttempt(deps.db, claim(accountKey)), await claimAttempt(deps.db, claim(addressKey)));
+  // An unknown account does the same queries and the same scrypt work as a known one (ASVS 5.0 6.3.8).
+  const user = await getUserById(deps.db, flow.userId ?? randomUUID());
   if (wait > 0) {
     await logSignIn(deps.db, ctx, { outcome: 'tooManyAttempts', method, user, identifier, now });
     throw new PasslessError('tooManyAttempts', {
@@ -187,21 +185,17 @@ export async function signInWithTap(
   }
 
   // Guard: wrong pass, unknown account, or no pass all look the same, and cost the same time.
-  const tap = user ? await getTapOfUser(deps.db, user.id) : null;
+  const tap = await getTapOfUser(deps.db, user?.id ?? randomUUID());
   const code = normalizeTapInput(input.temporaryAccessPass);
   const matches = tap ? await verifyTapCode(code, tap.verifier) : await verifyAgainstDecoy(code);
   if (!user || !tap || !matches) {
-    for (const key of [accountKey, addressKey]) {
-      await recordThrottleFailure(deps.db, {
-        key,
-        now,
-        memoryMinutes: THROTTLE.memoryMinutes,
-        delaySeconds: delayAfterFailures,
-      });
-    }
     await logSignIn(deps.db, ctx, { outcome: 'tapIncorrect', method, user, identifier, now });
     throw new PasslessError('tapIncorrect');
   }
+  // The right pass is not a guess: NIST 800-63B-4 §3.2.2 disregards this account's earlier failures; the
+  // address keeps its earlier failures (others behind it may be guessing) but not this attempt.
+  await clearThrottle(deps.db, accountKey);
+  await forgiveAttempt(deps.db, claim(addressKey));
 
   // From here the caller holds the right pass, so telling them why it cannot be used reveals nothing new.
   if (!user.accountEnabled) {
@@ -250,8 +244,6 @@ export async function signInWithTap(
         ipAddress: ctx.ipAddress,
         userAgent: ctx.userAgent.slice(0, 512),
       });
-      // NIST 800-63B-4 §3.2.2: after a success, earlier failures for this account are disregarded.
-      await clearThrottle(trx, accountKey);
       await logSignIn(trx, ctx, { outcome: 'success', method, user, identifier, now });
     });
   } catch (error) {

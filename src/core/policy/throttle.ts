@@ -1,6 +1,9 @@
 // Throttling of guessable secrets (Temporary Access Passes), per account and per source address.
 // NIST SP 800-63B-4 §3.2.2 caps consecutive failures at 100 and suggests growing waits; we lock far earlier.
 // Passkey sign-in never consults these counters, so nobody can lock a person out of their passkey.
+//
+// Every attempt is counted *before* the pass is checked, in the same atomic statement that checks the wait,
+// so a burst of parallel guesses cannot slip past the growing delays; a success then takes its count back.
 export interface ThrottleState {
   failures: number;
   lastFailureAt: Date;
@@ -22,6 +25,11 @@ export function delayAfterFailures(failures: number): number {
   if (failures >= THROTTLE.lockAfter) return THROTTLE.lockMinutes * 60;
   if (failures <= THROTTLE.freeFailures) return 0;
   return Math.min(2 ** (failures - THROTTLE.freeFailures), 300);
+}
+
+/** The schedule as a table indexed by failure count (1-based, last entry for every count beyond): storage applies it atomically. */
+export function delaySchedule(): number[] {
+  return Array.from({ length: THROTTLE.lockAfter }, (_, i) => delayAfterFailures(i + 1));
 }
 
 export function recordFailure(state: ThrottleState | null, now: Date): ThrottleState {

@@ -1,37 +1,45 @@
+// Applies the throttle schedule from src/core/policy/throttle.ts atomically, one statement per key.
 import { sql } from 'kysely';
-import type { ThrottleState } from '../../core/policy/throttle.ts';
 import type { Db } from '../database.ts';
 
-export async function getThrottles(db: Db, keys: string[]): Promise<Map<string, ThrottleState>> {
-  const rows = await db.selectFrom('throttles').selectAll().where('key', 'in', keys).execute();
-  return new Map(
-    rows.map((r) => [
-      r.key,
-      { failures: r.failures, lastFailureAt: new Date(r.last_failure_at), blockedUntil: new Date(r.blocked_until) },
-    ]),
-  );
+export interface ThrottleClaim {
+  key: string;
+  now: Date;
+  memoryMinutes: number;
+  /** Seconds to wait after the n-th consecutive failure, index n-1; the last entry holds for every higher n. */
+  schedule: number[];
 }
 
 /**
- * Counts a failure atomically (concurrent guesses cannot lose increments) and stores the wait the
- * domain rule gives for the new count. Failures older than `memoryMinutes` are forgotten.
+ * Counts an attempt unless the key is waiting: the check and the increment are one statement, so parallel
+ * attempts serialise on the row and each sees the wait set by the one before. Returns the seconds still to
+ * wait (0 = the attempt may go ahead and has been counted).
  */
-export async function recordThrottleFailure(
-  db: Db,
-  input: { key: string; now: Date; memoryMinutes: number; delaySeconds: (failures: number) => number },
-): Promise<ThrottleState> {
-  const staleBefore = new Date(input.now.getTime() - input.memoryMinutes * 60_000);
-  const row = await sql<{ failures: number }>`
-    INSERT INTO throttles (key, failures, last_failure_at, blocked_until)
-    VALUES (${input.key}, 1, ${input.now}, ${input.now})
+export async function claimAttempt(db: Db, claim: ThrottleClaim): Promise<number> {
+  const staleBefore = new Date(claim.now.getTime() - claim.memoryMinutes * 60_000);
+  const result = await sql<{ failures: number }>`
+    INSERT INTO throttles AS t (key, failures, last_failure_at, blocked_until)
+    VALUES (${claim.key}, 1, ${claim.now}, ${claim.now}::timestamptz + make_interval(secs => (${claim.schedule}::int[])[1]))
     ON CONFLICT (key) DO UPDATE SET
-      failures = CASE WHEN throttles.last_failure_at < ${staleBefore} THEN 1 ELSE throttles.failures + 1 END,
-      last_failure_at = EXCLUDED.last_failure_at
+      failures = CASE WHEN t.last_failure_at < ${staleBefore} THEN 1 ELSE t.failures + 1 END,
+      last_failure_at = EXCLUDED.last_failure_at,
+      blocked_until = EXCLUDED.last_failure_at + make_interval(secs => (${claim.schedule}::int[])[
+        least(CASE WHEN t.last_failure_at < ${staleBefore} THEN 1 ELSE t.failures + 1 END, ${claim.schedule.length})])
+    WHERE t.blocked_until <= ${claim.now}
     RETURNING failures`.execute(db);
-  const failures = Number(row.rows[0]!.failures);
-  const blockedUntil = new Date(input.now.getTime() + input.delaySeconds(failures) * 1000);
-  await db.updateTable('throttles').set({ blocked_until: blockedUntil }).where('key', '=', input.key).execute();
-  return { failures, lastFailureAt: input.now, blockedUntil };
+  if (result.rows.length > 0) return 0;
+  const row = await db.selectFrom('throttles').select('blocked_until').where('key', '=', claim.key).executeTakeFirst();
+  const waitMs = row ? new Date(row.blocked_until).getTime() - claim.now.getTime() : 1000;
+  return Math.max(1, Math.ceil(waitMs / 1000));
+}
+
+/** Takes back the attempt a success counted, leaving earlier failures (and their wait) in place. */
+export async function forgiveAttempt(db: Db, claim: ThrottleClaim): Promise<void> {
+  await sql`
+    UPDATE throttles SET
+      failures = greatest(failures - 1, 0),
+      blocked_until = last_failure_at + make_interval(secs => (${claim.schedule}::int[])[least(greatest(failures - 1, 1), ${claim.schedule.length})])
+    WHERE key = ${claim.key}`.execute(db);
 }
 
 export async function clearThrottle(db: Db, key: string): Promise<void> {
