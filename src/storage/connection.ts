@@ -19,6 +19,8 @@ export interface DatabaseHandle {
 
 export async function openPostgres(databaseUrl: string, options: { max?: number } = {}): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 16 });
+  // An idle connection killed by the server (restart, failover) must not crash the process; the pool replaces it.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
   // Fail at start with a clear message rather than on the first request.
   const client = await pool.connect().catch(async (error: Error) => {
     await pool.end();
@@ -28,7 +30,14 @@ export async function openPostgres(databaseUrl: string, options: { max?: number 
   });
   client.release();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return {
+    db,
+    kind: 'postgres',
+    close: async () => {
+      await db.destroy(); // a Kysely that never ran a query does not end the pool itself
+      if (!pool.ended) await pool.end();
+    },
+  };
 }
 
 export async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
