@@ -61,9 +61,8 @@ export async function signInWithPasskey({ flowId, returnTo, onCeremony } = {}) {
   const started = await post('/api/signin/passkey/options', optionsBody);
   onCeremony?.();
   const credential = await lib.startAuthentication({ optionsJSON: started.options });
-  const verifyBody = { flowId: started.flowId, credential };
-  if (returnTo) verifyBody.returnTo = returnTo;
-  return post('/api/signin/passkey/verify', verifyBody);
+  // returnTo travels in the flow: the server answers with redirectTo.
+  return post('/api/signin/passkey/verify', { flowId: started.flowId, credential });
 }
 
 /** A suggested passkey name from the browser and operating system, e.g. "Chrome on Windows". */

@@ -48,6 +48,7 @@ function safeReturnTo(value) {
   return value;
 }
 
+// The server keeps returnTo in the flow (from identify or passkey options) and answers with redirectTo.
 function withReturnTo(body) {
   return returnTo ? { ...body, returnTo } : body;
 }
@@ -226,7 +227,7 @@ el.tapForm.addEventListener('submit', (event) => {
   el.tap.removeAttribute('aria-invalid');
   runBusy($('#tap-submit'), 'Checking your Temporary Access Pass…', async () => {
     try {
-      const answer = await post('/api/signin/tap', withReturnTo({ flowId: flow.flowId, temporaryAccessPass: code }));
+      const answer = await post('/api/signin/tap', { flowId: flow.flowId, temporaryAccessPass: code });
       redirect(answer);
     } catch (error) {
       reportError(error, el.tap, { select: error instanceof ApiError && error.code === 'tapIncorrect' });
@@ -289,7 +290,7 @@ async function startAutofill() {
   clearAlert(el.alert);
   showStatus(el.status, 'Signing you in…', { tone: 'progress' });
   try {
-    const answer = await post('/api/signin/passkey/verify', withReturnTo({ flowId: started.flowId, credential }));
+    const answer = await post('/api/signin/passkey/verify', { flowId: started.flowId, credential });
     redirect(answer);
   } catch (error) {
     busy = false;
