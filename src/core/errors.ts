@@ -59,8 +59,18 @@ export class PasslessError extends Error {
   readonly status: number;
   readonly publicMessage: string;
   readonly retryAfterSeconds: number | undefined;
+  /** Machine-readable facts the client may format itself (e.g. when a pass becomes valid). */
+  readonly fields: Record<string, string | number> | undefined;
 
-  constructor(code: ErrorCode, options: { detail?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: {
+      detail?: string;
+      cause?: unknown;
+      retryAfterSeconds?: number;
+      fields?: Record<string, string | number>;
+    } = {},
+  ) {
     const entry = REGISTRY[code];
     const publicMessage = options.detail ?? entry.message;
     super(publicMessage, { cause: options.cause });
@@ -68,6 +78,7 @@ export class PasslessError extends Error {
     this.status = entry.status;
     this.publicMessage = publicMessage;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.fields = options.fields;
   }
 }
 

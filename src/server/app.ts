@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { PasslessError } from '../core/errors.ts';
 import type { Deps } from '../services/deps.ts';
-import { newCorrelationId, registerErrorHandling } from './plugins/errors.ts';
+import { newCorrelationId, registerErrorHandling, sendError } from './plugins/errors.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSecurityInfoRoutes } from './routes/flows/security-info.routes.ts';
 import { registerSignInRoutes } from './routes/flows/sign-in.routes.ts';
@@ -30,13 +31,31 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     routerOptions: { maxParamLength: 400 },
+    // Fastify answers a malformed or overlong URL itself, outside the error handler: in Graph's shape too.
+    frameworkErrors: (error, request, reply) => {
+      request.correlationId = newCorrelationId(request.headers['client-request-id']);
+      const detail =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'The URL is not valid: check its percent-encoding.'
+          : 'The URL is not valid: a part of it is too long.';
+      sendError(request, reply, new PasslessError('badRequest', { detail }));
+    },
   });
   app.decorateRequest('correlationId', '');
   app.addHook('onRequest', async (request) => {
     request.correlationId = newCorrelationId(request.headers['client-request-id']);
   });
   await app.register(cookie);
+  // Every body is JSON: without Fastify's default text parser a text body gets 415 "send application/json"
+  // instead of a schema error about its type.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  // PostgreSQL text cannot hold NUL: refuse it in the URL or the body up front, with a message, not a 500.
+  app.addHook('preValidation', async (request) => {
+    if (/%00/.test(request.url) || containsNul(request.body)) {
+      throw new PasslessError('badRequest', { detail: 'The request contains a NUL character (\\u0000); remove it.' });
+    }
+  });
   registerSecurityHeaders(app, deps.config);
   registerSignInRoutes(app, deps);
   registerSecurityInfoRoutes(app, deps);
@@ -45,4 +64,13 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   registerPolicyRoutes(app, deps);
   registerPageRoutes(app, deps);
   return app;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
 }

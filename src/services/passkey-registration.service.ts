@@ -133,7 +133,10 @@ export async function finishPasskeyRegistration(
     credentialId: info.credential.id,
     publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
     signCount: info.credential.counter,
-    transports: (input.credential.response.transports ?? []).filter((t) => typeof t === 'string').slice(0, 8),
+    // Client-supplied and not covered by the attestation: keep it only if it has the expected shape.
+    transports: (Array.isArray(input.credential.response.transports) ? input.credential.response.transports : [])
+      .filter((t) => typeof t === 'string')
+      .slice(0, 8),
     aaguid: info.aaguid,
     backupEligible: info.credentialDeviceType === 'multiDevice',
     backedUp: info.credentialBackedUp,

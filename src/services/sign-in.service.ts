@@ -122,11 +122,27 @@ export async function finishPasskeySignIn(
   const now = deps.clock();
   const verified = await verifyPasskeyAssertion(deps, ctx, { flowId: input.flowId, credential: input.credential });
   const flow = verified.flow;
-  const next = transitionSignIn(
-    { ...flow, state: 'awaitingPasskey' },
-    { type: 'passkeyVerified', credentialUserId: verified.user.id },
-    now,
-  );
+  let next: SignInFlow;
+  try {
+    next = transitionSignIn(
+      { ...flow, state: 'awaitingPasskey' },
+      { type: 'passkeyVerified', credentialUserId: verified.user.id },
+      now,
+    );
+  } catch (error) {
+    // A genuine passkey of someone other than the person named (identifier-first) is a failed attempt
+    // like any other, so it goes to the sign-in log, under the name that was typed.
+    if (error instanceof PasslessError && error.code === 'passkeyNotRecognized') {
+      await logSignIn(deps.db, ctx, {
+        outcome: 'passkeyNotRecognized',
+        method: 'Passkey',
+        user: null,
+        identifier: flow.identifier,
+        now,
+      });
+    }
+    throw error;
+  }
   const sessionToken = generateSessionToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionLifetimeMinutes * 60_000);
   const completed = await verified.complete({
@@ -208,11 +224,13 @@ export async function signInWithTap(
   if (!usability.isUsable) {
     const code = TAP_ERRORS[usability.methodUsabilityReason as keyof typeof TAP_ERRORS];
     await logSignIn(deps.db, ctx, { outcome: code, method, user, identifier, now });
-    const detail =
-      code === 'tapNotYetValid'
-        ? `This Temporary Access Pass becomes valid at ${tap.startAt.toISOString()}. Try again then.`
-        : undefined;
-    throw new PasslessError(code, { detail });
+    if (code === 'tapNotYetValid') {
+      throw new PasslessError(code, {
+        detail: `This Temporary Access Pass becomes valid at ${tap.startAt.toISOString()}. Try again then.`,
+        fields: { startDateTime: tap.startAt.toISOString() },
+      });
+    }
+    throw new PasslessError(code);
   }
 
   const sessionToken = generateSessionToken();

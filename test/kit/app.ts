@@ -19,6 +19,7 @@ export const ORIGIN = 'http://localhost:8080';
 export interface Response {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies differ per endpoint; each test asserts the shape it reads
   json: any;
 }
 
@@ -180,4 +181,5 @@ export async function newUserWithTap(
   return { user: user.json, pass: pass.json, passStatus: pass.status };
 }
 
+export type { SoftwareAuthenticator };
 export { createSoftwareAuthenticator };

@@ -14,6 +14,7 @@ describe('who may manage whose authentication methods (Entra, graph-entra.md §3
   test('an Authentication Administrator manages members but not admins', () => {
     assert.equal(canManageMethodsOf(actor('authenticationAdministrator'), member, 'methods.write').allowed, true);
     assert.equal(canManageMethodsOf(actor('authenticationAdministrator'), admin, 'methods.write').allowed, false);
+    assert.equal(canManageMethodsOf(actor('authenticationAdministrator'), admin, 'methods.read').allowed, false);
   });
   test('a Privileged Authentication Administrator or a Global Administrator manages admins too', () => {
     assert.equal(

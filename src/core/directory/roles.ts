@@ -87,7 +87,8 @@ export function isAdmin(roles: readonly RoleKey[]): boolean {
 /**
  * Whether an actor may manage (issue, view or delete) authentication methods of a target, Entra's rule:
  * nobody for themselves through the admin path; a target holding any admin role needs a Privileged
- * Authentication Administrator or a Global Administrator; other targets also allow Authentication Administrator.
+ * Authentication Administrator or a Global Administrator (or, only to view, a Global Reader); other targets
+ * also allow Authentication Administrator.
  */
 export function canManageMethodsOf(
   actor: { id: string; roles: readonly RoleKey[] },
@@ -100,10 +101,15 @@ export function canManageMethodsOf(
   if (!hasCapability(actor.roles, capability)) {
     return { allowed: false, reason: 'You need an authentication administrator role to do this.' };
   }
+  // Viewing is restricted like changing (§3: an Authentication Administrator views passes of members only);
+  // a Global Reader views everyone's methods, never a code.
   const privileged = actor.roles.some(
-    (r) => r === 'globalAdministrator' || r === 'privilegedAuthenticationAdministrator',
+    (r) =>
+      r === 'globalAdministrator' ||
+      r === 'privilegedAuthenticationAdministrator' ||
+      (r === 'globalReader' && capability === 'methods.read'),
   );
-  if (isAdmin(target.roles) && !privileged && capability === 'methods.write') {
+  if (isAdmin(target.roles) && !privileged) {
     return {
       allowed: false,
       reason:

@@ -70,7 +70,10 @@ function validateMail(value: unknown): string | null {
 function validateHireDate(value: unknown): Date | null {
   if (value === null) return null;
   const date = typeof value === 'string' ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) bad('employeeHireDate must be an ISO 8601 date and time, or null.');
+  // Years beyond 9999 parse in JavaScript but no database column (or person) has them.
+  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
+    bad('employeeHireDate must be an ISO 8601 date and time, or null.');
+  }
   return date;
 }
 

@@ -26,6 +26,9 @@ test('the schedule storage applies is the same rule, ending at the lock', async 
   const { delaySchedule } = await import('./throttle.ts');
   const schedule = delaySchedule();
   assert.equal(schedule.length, THROTTLE.lockAfter);
-  assert.deepEqual(schedule, Array.from({ length: THROTTLE.lockAfter }, (_, i) => delayAfterFailures(i + 1)));
+  assert.deepEqual(
+    schedule,
+    Array.from({ length: THROTTLE.lockAfter }, (_, i) => delayAfterFailures(i + 1)),
+  );
   assert.equal(schedule.at(-1), THROTTLE.lockMinutes * 60);
 });

@@ -68,9 +68,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: PasslessError) {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   const body = graphError(request, error.code, error.publicMessage) as ReturnType<typeof graphError> & {
-    error: { retryAfterSeconds?: number };
+    error: Record<string, unknown>;
   };
   if (error.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = error.retryAfterSeconds;
+  Object.assign(body.error, error.fields);
   return reply.status(error.status).type('application/json; charset=utf-8').send(body);
 }
 

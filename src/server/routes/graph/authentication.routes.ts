@@ -22,7 +22,8 @@ import { type Authenticated, authenticate, authorize, requestContext } from '../
 import { collection, entity } from './odata.ts';
 
 type Params = { user: string; id: string };
-const idParam = { type: 'string', maxLength: 64 } as const;
+// Method ids are UUIDs (the database column type): anything else is refused by the schema, not by the database.
+const idParam = { type: 'string', format: 'uuid' } as const;
 const userParam = { type: 'string', minLength: 1, maxLength: 320 } as const;
 
 export function registerAuthenticationRoutes(app: FastifyInstance, deps: Deps): void {

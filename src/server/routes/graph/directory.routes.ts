@@ -20,6 +20,12 @@ function parseUserQuery(query: Record<string, string | undefined>, consistencyLe
     upnEquals?: string;
     search?: string;
   } = {};
+  // A repeated option arrives as an array: refuse it rather than guess which one was meant.
+  for (const option of ['$filter', '$search']) {
+    if (query[option] !== undefined && typeof query[option] !== 'string') {
+      throw new PasslessError('badRequest', { detail: `${option} may be given only once.` });
+    }
+  }
   const filter = query.$filter;
   if (filter !== undefined) {
     const startsWith = /^startswith\((displayName|userPrincipalName),\s*'((?:[^']|'')*)'\)$/.exec(filter.trim());
@@ -251,11 +257,16 @@ const refBody = {
 /** `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}` (or …/users/{id}). */
 function userIdOfRef(ref: string): string {
   const match = /\/(?:users|directoryObjects)\/([^/?#]+)$/.exec(ref) ?? /^([0-9a-f-]{36})$/i.exec(ref);
-  if (!match)
-    throw new PasslessError('badRequest', {
+  const bad = () =>
+    new PasslessError('badRequest', {
       detail: '@odata.id must be a URL ending in /directoryObjects/{id} or /users/{id}.',
     });
-  return decodeURIComponent(match[1]!);
+  if (!match) throw bad();
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    throw bad(); // malformed percent-encoding
+  }
 }
 
 function renderRole(role: (typeof ROLE_LIST)[number]) {

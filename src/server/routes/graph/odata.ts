@@ -41,8 +41,10 @@ export function encodeSkipToken(value: unknown): string {
 export function decodeSkipToken<T>(raw: unknown, check: (v: unknown) => v is T): T | undefined {
   if (raw === undefined) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(String(raw), 'base64url').toString('utf8'));
-    if (check(value)) return value;
+    const text = Buffer.from(String(raw), 'base64url').toString('utf8');
+    const value: unknown = JSON.parse(text);
+    // A NUL can only be forged (no database text holds one); refuse it here rather than in the database.
+    if (check(value) && !text.includes('\\u0000')) return value;
   } catch {
     // fall through to the error below
   }

@@ -91,4 +91,5 @@ export function registerPageRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/favicon.ico', async (_request, reply) => reply.redirect('/assets/favicon.svg', 301));
 }
