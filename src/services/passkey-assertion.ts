@@ -42,7 +42,12 @@ export async function verifyPasskeyAssertion(
     now,
   });
   // Guard: the challenge must be one this flow issued and not yet used (single use, before expiry).
-  if (!consumed.flow) throw new PasslessError('flowExpired');
+  if (!consumed.flow) {
+    // Logged against the credential's owner when known: a replayed assertion is worth seeing.
+    const owner = consumed.credential && consumed.user ? consumed.user : null;
+    await logSignIn(deps.db, ctx, { outcome: 'flowExpired', method: 'Passkey', user: owner, identifier: null, now });
+    throw new PasslessError('flowExpired');
+  }
   const flowIdentifier = (consumed.flow.internal.identifier as string | undefined) ?? null;
   const { credential, user } = consumed;
   const fail = async (outcome: 'passkeyNotRecognized' | 'passkeyVerificationFailed', cause?: unknown) => {

@@ -180,12 +180,21 @@ export async function signInWithTap(
   input: { flowId: string; temporaryAccessPass: string; previousSessionTokenHash?: string },
 ): Promise<SignInResult> {
   const now = deps.clock();
-  const flow = await loadSignInFlow(deps.db, input.flowId);
-  transitionSignIn(flow, { type: 'tapRejected' }, now); // checks expiry and that an identifier was given
+  const method = 'Temporary Access Pass' as const;
+  const flow = await getFlow(deps.db, input.flowId, 'signIn').then((stored) => stored && toSignInFlow(stored));
+  try {
+    if (!flow) throw new PasslessError('flowExpired');
+    transitionSignIn(flow, { type: 'tapRejected' }, now); // checks expiry and that an identifier was given
+  } catch (error) {
+    if (error instanceof PasslessError && error.code === 'flowExpired') {
+      const identifier = flow?.identifier ?? null;
+      await logSignIn(deps.db, ctx, { outcome: 'flowExpired', method, user: null, identifier, now });
+    }
+    throw error;
+  }
   const identifier = flow.identifier!;
   const accountKey = `tap:account:${upnKey(identifier)}`;
   const addressKey = `tap:address:${ctx.ipAddress}`;
-  const method = 'Temporary Access Pass' as const;
 
   // Guard: each attempt is counted before the pass is checked (see throttle.ts); a waiting key refuses it.
   const claim = (key: string) => ({ key, now, memoryMinutes: THROTTLE.memoryMinutes, schedule: delaySchedule() });

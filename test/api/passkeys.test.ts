@@ -255,7 +255,7 @@ describe('passkeys', () => {
     assert.equal((await fido2Methods(person.user.id))[0].displayName, 'Work laptop');
   });
 
-  test('an assertion sent twice signs in once; the replay answers 410 flowExpired and creates no session', async () => {
+  test('an assertion sent twice signs in once; the replay answers 410 flowExpired, creates no session and is logged', async () => {
     const person = await onboardPerson(t, admin, upn('replay'));
     const client = t.client({ ip: freshIp() });
     const started = await client.request('POST', '/api/signin/passkey/options', {});
@@ -270,6 +270,10 @@ describe('passkeys', () => {
     assertGraphError(replay, 410, 'flowExpired');
     assert.equal(other.cookie, null);
     assertGraphError(await other.request('GET', '/api/session'), 401, 'unauthenticated');
+    // The replay is in the sign-in log, against the passkey's owner.
+    const [row] = await latestSignIns(admin, 1);
+    assert.equal(row.status.errorCode, 900301);
+    assert.equal(row.userPrincipalName, person.user.userPrincipalName);
   });
 
   test('sign-in refuses foreign origin, foreign RP ID, a bad signature and missing user verification (400 passkeyVerificationFailed), and logs each', async () => {

@@ -24,6 +24,10 @@ export const SIGN_IN_CODES = {
       'The passkey is not registered to an enabled account, or belongs to another account than the one named.',
   },
   passkeyVerificationFailed: { errorCode: 900202, failureReason: 'The passkey assertion failed verification.' },
+  flowExpired: {
+    errorCode: 900301,
+    failureReason: 'The sign-in had expired, was finished, or its challenge was already used (a possible replay).',
+  },
 } as const;
 
 export type SignInOutcome = keyof typeof SIGN_IN_CODES;
