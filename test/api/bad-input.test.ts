@@ -1,55 +1,60 @@
 // Bad input of every kind gets a 4xx in Graph's error shape with a message that says what to fix — never a
 // 5xx — and leaves nothing half-written.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   createSoftwareAuthenticator,
   newUserWithTap,
   ORIGIN,
   type Response,
-  signedInAdmin,
   signInWithTap,
-  startTestApp,
-  type TestApp,
   type TestClient,
 } from '../kit/app.ts';
-import { assertGraphError, correlated, freshIp, type Json, ROLES, TAP_POLICY, tapsOf } from '../kit/directory.ts';
+import {
+  adminSuite,
+  assertGraphError,
+  correlated,
+  freshIp,
+  type Json,
+  ROLES,
+  TAP_POLICY,
+  tapsOf,
+} from '../kit/directory.ts';
 import { createRegistrationResponse } from '../kit/software-authenticator.ts';
 
 describe('bad input', () => {
-  let t: TestApp;
-  let admin: TestClient;
+  const suite = adminSuite();
   let member: { id: string; userPrincipalName: string };
 
   const auditCount = async () =>
-    (await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000')).json.value.length as number;
+    (await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000')).json.value.length as number;
 
   before(async () => {
-    t = await startTestApp();
-    ({ client: admin } = await signedInAdmin(t));
-    ({ user: member } = await newUserWithTap(admin, 'member@contoso.test', { isUsableOnce: false }));
-  });
-  after(async () => {
-    await t.close();
+    ({ user: member } = await newUserWithTap(suite.admin, 'member@contoso.test', { isUsableOnce: false }));
   });
 
   test('malformed JSON answers 400 saying the body is not valid JSON, before and after sign-in', async () => {
     const broken = '{"displayName": "Jane", ';
-    assertGraphError(await admin.request('POST', '/v1.0/users', broken), 400, 'badRequest', /not valid JSON/);
+    assertGraphError(await suite.admin.request('POST', '/v1.0/users', broken), 400, 'badRequest', /not valid JSON/);
     assertGraphError(
-      await t.client().request('POST', '/api/signin/identify', '{identifier: jane}'),
+      await suite.t.client().request('POST', '/api/signin/identify', '{identifier: jane}'),
       400,
       'badRequest',
       /not valid JSON/,
     );
-    assertGraphError(await admin.request('POST', '/v1.0/users', ''), 400, 'badRequest', /empty/);
+    assertGraphError(await suite.admin.request('POST', '/v1.0/users', ''), 400, 'badRequest', /empty/);
   });
 
   test('a body that is not a JSON object, or not JSON at all, is refused', async () => {
     for (const body of ['[]', 'null', '"text"', '42']) {
-      assertGraphError(await admin.request('PATCH', `/v1.0/users/${member.id}`, body), 400, 'badRequest', /object/);
+      assertGraphError(
+        await suite.admin.request('PATCH', `/v1.0/users/${member.id}`, body),
+        400,
+        'badRequest',
+        /object/,
+      );
     }
-    const text = await admin.request('POST', '/v1.0/users', 'displayName=Jane', { 'content-type': 'text/plain' });
+    const text = await suite.admin.request('POST', '/v1.0/users', 'displayName=Jane', { 'content-type': 'text/plain' });
     assertGraphError(text, 415, 'unsupportedMediaType', /application\/json/);
   });
 
@@ -66,9 +71,9 @@ describe('bad input', () => {
       ['PATCH', TAP_POLICY, { defaultLifetimeInMinutes: '480' }, /whole number/],
     ];
     for (const [method, url, body, message] of cases) {
-      assertGraphError(await admin.request(method, url, body), 400, 'badRequest', message);
+      assertGraphError(await suite.admin.request(method, url, body), 400, 'badRequest', message);
     }
-    const signIn = t.client({ ip: freshIp() });
+    const signIn = suite.t.client({ ip: freshIp() });
     assertGraphError(
       await signIn.request('POST', '/api/signin/identify', { identifier: 42 }),
       400,
@@ -76,26 +81,30 @@ describe('bad input', () => {
       /identifier must be string/,
     );
     // Nothing was issued or changed by the refused requests.
-    const taps = (await admin.request('GET', tapsOf(member.id))).json.value;
+    const taps = (await suite.admin.request('GET', tapsOf(member.id))).json.value;
     assert.equal(taps.length, 1);
-    assert.equal((await admin.request('GET', `/v1.0/users/${member.id}`)).json.accountEnabled, true);
+    assert.equal((await suite.admin.request('GET', `/v1.0/users/${member.id}`)).json.accountEnabled, true);
   });
 
   test('unknown properties are refused by name', async () => {
     assertGraphError(
-      await admin.request('POST', tapsOf(member.id), { lifetime: 60 }),
+      await suite.admin.request('POST', tapsOf(member.id), { lifetime: 60 }),
       400,
       'badRequest',
       /unknown property "lifetime"/,
     );
     assertGraphError(
-      await t.client().request('POST', '/api/signin/identify', { identifier: 'a@contoso.test', remember: true }),
+      await suite.t.client().request('POST', '/api/signin/identify', { identifier: 'a@contoso.test', remember: true }),
       400,
       'badRequest',
       /unknown property "remember"/,
     );
     assertGraphError(
-      await admin.request('POST', '/v1.0/users', { displayName: 'A', userPrincipalName: 'a@contoso.test', city: 'X' }),
+      await suite.admin.request('POST', '/v1.0/users', {
+        displayName: 'A',
+        userPrincipalName: 'a@contoso.test',
+        city: 'X',
+      }),
       400,
       'badRequest',
       /city/,
@@ -104,53 +113,53 @@ describe('bad input', () => {
 
   test('a body over 64 KiB answers 413', async () => {
     const big = { displayName: 'x'.repeat(70 * 1024), userPrincipalName: 'big@contoso.test' };
-    assertGraphError(await admin.request('POST', '/v1.0/users', big), 413, 'payloadTooLarge', /too large/);
+    assertGraphError(await suite.admin.request('POST', '/v1.0/users', big), 413, 'payloadTooLarge', /too large/);
     assertGraphError(
-      await t.client().request('POST', '/api/signin/identify', { identifier: 'y'.repeat(70 * 1024) }),
+      await suite.t.client().request('POST', '/api/signin/identify', { identifier: 'y'.repeat(70 * 1024) }),
       413,
       'payloadTooLarge',
     );
-    assert.equal((await admin.request('GET', '/v1.0/users/big@contoso.test')).status, 404);
+    assert.equal((await suite.admin.request('GET', '/v1.0/users/big@contoso.test')).status, 404);
   });
 
   test('malformed ids in paths answer 400 or 404, never 5xx', async () => {
-    await admin.refreshCsrf();
-    const me = t.client({ ip: freshIp() });
-    const pass = await admin.request('POST', tapsOf(member.id), { isUsableOnce: false });
+    await suite.admin.refreshCsrf();
+    const me = suite.t.client({ ip: freshIp() });
+    const pass = await suite.admin.request('POST', tapsOf(member.id), { isUsableOnce: false });
     assert.equal((await signInWithTap(me, member.userPrincipalName, pass.json.temporaryAccessPass)).status, 200);
     const u = `/v1.0/users/${member.id}/authentication`;
     const requests: [TestClient, string, string, unknown?][] = [
-      [admin, 'GET', '/v1.0/users/not-a-uuid'],
-      [admin, 'GET', '/v1.0/users/00000000-0000-0000-0000-00000000000g'],
-      [admin, 'GET', `/v1.0/users/${'a'.repeat(500)}`],
-      [admin, 'GET', '/v1.0/users/%E0%A4%A'],
-      [admin, 'GET', '/v1.0/users/a%00b'],
-      [admin, 'PATCH', '/v1.0/users/not-a-uuid', { displayName: 'X' }],
-      [admin, 'DELETE', '/v1.0/users/not-a-uuid'],
-      [admin, 'GET', '/v1.0/users/not-a-uuid/memberOf'],
-      [admin, 'GET', '/v1.0/users/not-a-uuid/authentication/methods'],
-      [admin, 'POST', '/v1.0/users/not-a-uuid/authentication/temporaryAccessPassMethods', {}],
-      [admin, 'GET', `${u}/temporaryAccessPassMethods/not-a-uuid`],
-      [admin, 'DELETE', `${u}/temporaryAccessPassMethods/not-a-uuid`],
-      [admin, 'DELETE', `${u}/temporaryAccessPassMethods/00000000-0000-4000-8000-000000000000`],
-      [admin, 'GET', `${u}/fido2Methods/not-a-uuid`],
-      [admin, 'DELETE', `${u}/fido2Methods/not-a-uuid`],
-      [admin, 'DELETE', `${u}/fido2Methods/00000000-0000-4000-8000-000000000000`],
+      [suite.admin, 'GET', '/v1.0/users/not-a-uuid'],
+      [suite.admin, 'GET', '/v1.0/users/00000000-0000-0000-0000-00000000000g'],
+      [suite.admin, 'GET', `/v1.0/users/${'a'.repeat(500)}`],
+      [suite.admin, 'GET', '/v1.0/users/%E0%A4%A'],
+      [suite.admin, 'GET', '/v1.0/users/a%00b'],
+      [suite.admin, 'PATCH', '/v1.0/users/not-a-uuid', { displayName: 'X' }],
+      [suite.admin, 'DELETE', '/v1.0/users/not-a-uuid'],
+      [suite.admin, 'GET', '/v1.0/users/not-a-uuid/memberOf'],
+      [suite.admin, 'GET', '/v1.0/users/not-a-uuid/authentication/methods'],
+      [suite.admin, 'POST', '/v1.0/users/not-a-uuid/authentication/temporaryAccessPassMethods', {}],
+      [suite.admin, 'GET', `${u}/temporaryAccessPassMethods/not-a-uuid`],
+      [suite.admin, 'DELETE', `${u}/temporaryAccessPassMethods/not-a-uuid`],
+      [suite.admin, 'DELETE', `${u}/temporaryAccessPassMethods/00000000-0000-4000-8000-000000000000`],
+      [suite.admin, 'GET', `${u}/fido2Methods/not-a-uuid`],
+      [suite.admin, 'DELETE', `${u}/fido2Methods/not-a-uuid`],
+      [suite.admin, 'DELETE', `${u}/fido2Methods/00000000-0000-4000-8000-000000000000`],
       [me, 'GET', '/v1.0/me/authentication/fido2Methods/not-a-uuid'],
       [me, 'PATCH', '/v1.0/me/authentication/fido2Methods/not-a-uuid', { displayName: 'X' }],
       [me, 'DELETE', '/v1.0/me/authentication/temporaryAccessPassMethods/not-a-uuid'],
       [me, 'GET', '/v1.0/me/authentication/temporaryAccessPassMethods/not-a-uuid'],
-      [admin, 'GET', '/v1.0/groups/not-a-uuid'],
-      [admin, 'GET', '/v1.0/directoryRoles/not-a-uuid/members'],
-      [admin, 'DELETE', `/v1.0/directoryRoles/${ROLES.globalReader.id}/members/not-a-uuid/$ref`],
+      [suite.admin, 'GET', '/v1.0/groups/not-a-uuid'],
+      [suite.admin, 'GET', '/v1.0/directoryRoles/not-a-uuid/members'],
+      [suite.admin, 'DELETE', `/v1.0/directoryRoles/${ROLES.globalReader.id}/members/not-a-uuid/$ref`],
       [
-        admin,
+        suite.admin,
         'POST',
         `/v1.0/directoryRoles/${ROLES.globalReader.id}/members/$ref`,
         { '@odata.id': 'https://graph.microsoft.com/v1.0/directoryObjects/%E0%A4%A' },
       ],
-      [admin, 'GET', '/v1.0/auditLogs/directoryAudits?$skiptoken=not-a-token'],
-      [admin, 'GET', '/v1.0/users?$filter=a&$filter=b'],
+      [suite.admin, 'GET', '/v1.0/auditLogs/directoryAudits?$skiptoken=not-a-token'],
+      [suite.admin, 'GET', '/v1.0/users?$filter=a&$filter=b'],
     ];
     for (const [client, method, url, body] of requests) {
       const res = await client.request(method, url, body);
@@ -164,10 +173,10 @@ describe('bad input', () => {
 
   test('a NUL character anywhere in the input is refused with 400, not stored', async () => {
     const cases: [TestClient, string, string, unknown][] = [
-      [admin, 'POST', '/v1.0/users', { displayName: 'a\u0000b', userPrincipalName: 'nul@contoso.test' }],
-      [admin, 'POST', '/v1.0/groups', { displayName: 'a\u0000b' }],
-      [admin, 'GET', `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'a\u0000')")}`, undefined],
-      [t.client(), 'POST', '/api/signin/identify', { identifier: 'a\u0000b@contoso.test' }],
+      [suite.admin, 'POST', '/v1.0/users', { displayName: 'a\u0000b', userPrincipalName: 'nul@contoso.test' }],
+      [suite.admin, 'POST', '/v1.0/groups', { displayName: 'a\u0000b' }],
+      [suite.admin, 'GET', `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'a\u0000')")}`, undefined],
+      [suite.t.client(), 'POST', '/api/signin/identify', { identifier: 'a\u0000b@contoso.test' }],
     ];
     for (const [client, method, url, body] of cases) {
       assertGraphError(await client.request(method, url, body), 400, 'badRequest', /NUL/);
@@ -175,8 +184,8 @@ describe('bad input', () => {
   });
 
   test('garbled WebAuthn responses are refused with 400, never 5xx', async () => {
-    const { user, pass } = await newUserWithTap(admin, 'garbled@contoso.test', { isUsableOnce: false });
-    const client = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, 'garbled@contoso.test', { isUsableOnce: false });
+    const client = suite.t.client({ ip: freshIp() });
     assert.equal((await signInWithTap(client, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
     const mangles: ((c: Json) => void)[] = [
       (c) => {
@@ -219,7 +228,7 @@ describe('bad input', () => {
     });
     assert.equal(ok.status, 201, JSON.stringify(ok.json));
 
-    const signIn = t.client({ ip: freshIp() });
+    const signIn = suite.t.client({ ip: freshIp() });
     const started = await signIn.request('POST', '/api/signin/passkey/options', {});
     const garbage = await signIn.request('POST', '/api/signin/passkey/verify', {
       flowId: started.json.flowId,
@@ -263,56 +272,59 @@ describe('bad input', () => {
       ['PUT', '/v1.0/users'],
       ['GET', '/beta/users'],
     ] as const) {
-      const res = await admin.request(method, url, method === 'GET' ? undefined : {});
+      const res = await suite.admin.request(method, url, method === 'GET' ? undefined : {});
       assertGraphError(res, 404, 'itemNotFound', /not found/);
     }
   });
 
   test('a state-changing request without the CSRF token, or with a wrong one, answers 403 csrfTokenInvalid and changes nothing', async () => {
-    const token = admin.csrf;
+    const token = suite.admin.csrf;
     try {
-      admin.csrf = null;
-      const res = await admin.request('PATCH', `/v1.0/users/${member.id}`, { displayName: 'Forged' });
+      suite.admin.csrf = null;
+      const res = await suite.admin.request('PATCH', `/v1.0/users/${member.id}`, { displayName: 'Forged' });
       assertGraphError(res, 403, 'csrfTokenInvalid', /Reload the page/);
-      admin.csrf = 'x'.repeat(token!.length);
+      suite.admin.csrf = 'x'.repeat(token!.length);
       assertGraphError(
-        await admin.request('POST', '/v1.0/users', { displayName: 'F', userPrincipalName: 'forged@contoso.test' }),
+        await suite.admin.request('POST', '/v1.0/users', {
+          displayName: 'F',
+          userPrincipalName: 'forged@contoso.test',
+        }),
         403,
         'csrfTokenInvalid',
       );
     } finally {
-      admin.csrf = token;
+      suite.admin.csrf = token;
     }
-    assert.equal((await admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
-    assert.equal((await admin.request('GET', '/v1.0/users/forged@contoso.test')).status, 404);
+    assert.equal((await suite.admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
+    assert.equal((await suite.admin.request('GET', '/v1.0/users/forged@contoso.test')).status, 404);
   });
 
   test('a request from another origin answers 403, even with a valid token and before sign-in', async () => {
     const evil = { origin: 'https://evil.example' };
     assertGraphError(
-      await admin.request('PATCH', `/v1.0/users/${member.id}`, { displayName: 'Cross' }, evil),
+      await suite.admin.request('PATCH', `/v1.0/users/${member.id}`, { displayName: 'Cross' }, evil),
       403,
       'csrfTokenInvalid',
     );
     assertGraphError(
-      await admin.request('DELETE', `/v1.0/users/${member.id}`, undefined, { 'sec-fetch-site': 'cross-site' }),
+      await suite.admin.request('DELETE', `/v1.0/users/${member.id}`, undefined, { 'sec-fetch-site': 'cross-site' }),
       403,
       'csrfTokenInvalid',
     );
     assertGraphError(
-      await t.client().request('POST', '/api/signin/identify', { identifier: 'a@contoso.test' }, evil),
+      await suite.t.client().request('POST', '/api/signin/identify', { identifier: 'a@contoso.test' }, evil),
       403,
       'csrfTokenInvalid',
     );
-    assert.equal((await admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
+    assert.equal((await suite.admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
   });
 
   test('every error carries a code, a message and the request id, and echoes the client-request-id', async () => {
     const { id, headers } = correlated();
     const responses: Response[] = [
-      await t.client().request('GET', '/v1.0/users', undefined, headers),
-      await admin.request('GET', '/v1.0/users/nobody@contoso.test', undefined, headers),
-      await admin.request('POST', '/v1.0/users', '{', headers),
+      await suite.t.client().request('GET', '/v1.0/users', undefined, headers),
+      await suite.admin.request('GET', '/v1.0/users/nobody@contoso.test', undefined, headers),
+      await suite.admin.request('POST', '/v1.0/users', '{', headers),
     ];
     for (const res of responses) {
       assert.ok(res.status >= 400 && res.status < 500);
@@ -333,24 +345,25 @@ describe('bad input', () => {
       { displayName: 'P', userPrincipalName: 'MEMBER@contoso.test' },
     ];
     for (const body of refused) {
-      const res = await admin.request('POST', '/v1.0/users', body);
+      const res = await suite.admin.request('POST', '/v1.0/users', body);
       assert.ok(res.status === 400 || res.status === 409, JSON.stringify(res.json));
     }
-    assert.equal((await admin.request('GET', '/v1.0/users/half@contoso.test')).status, 404);
-    const users = await admin.request(
+    assert.equal((await suite.admin.request('GET', '/v1.0/users/half@contoso.test')).status, 404);
+    const users = await suite.admin.request(
       'GET',
       `/v1.0/users?$filter=${encodeURIComponent("startswith(userPrincipalName,'member')")}`,
     );
     assert.equal(users.json.value.length, 1);
     // Refused pass, policy and role changes write nothing either.
-    assert.equal((await admin.request('POST', tapsOf(member.id), { lifetimeInMinutes: 5 })).status, 400);
-    assert.equal((await admin.request('PATCH', TAP_POLICY, { defaultLength: 12, state: 'paused' })).status, 400);
-    const me = (await admin.request('GET', '/v1.0/me')).json.id;
+    assert.equal((await suite.admin.request('POST', tapsOf(member.id), { lifetimeInMinutes: 5 })).status, 400);
+    assert.equal((await suite.admin.request('PATCH', TAP_POLICY, { defaultLength: 12, state: 'paused' })).status, 400);
+    const me = (await suite.admin.request('GET', '/v1.0/me')).json.id;
     assert.equal(
-      (await admin.request('DELETE', `/v1.0/directoryRoles/${ROLES.globalAdministrator.id}/members/${me}/$ref`)).status,
+      (await suite.admin.request('DELETE', `/v1.0/directoryRoles/${ROLES.globalAdministrator.id}/members/${me}/$ref`))
+        .status,
       400,
     );
     assert.equal(await auditCount(), before, 'no audit row for any refused change');
-    assert.equal((await admin.request('GET', TAP_POLICY)).json.defaultLength, 8);
+    assert.equal((await suite.admin.request('GET', TAP_POLICY)).json.defaultLength, 8);
   });
 });

@@ -1,21 +1,19 @@
 // The audit log (directoryAudits) and the sign-in log (signIns): one row per change with Entra's names,
 // newest first, paged; sign-in rows with method, error code, reason and address.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   bootstrap,
   createSoftwareAuthenticator,
   newUserWithTap,
   ORIGIN,
   registerPasskey,
-  signedInAdmin,
   signInWithPasskey,
   signInWithTap,
-  startTestApp,
-  type TestApp,
   type TestClient,
 } from '../kit/app.ts';
 import {
+  adminSuite,
   allPages,
   auditRowsFor,
   correlated,
@@ -38,9 +36,8 @@ interface Expected {
 }
 
 describe('audit and sign-in logs', () => {
-  let t: TestApp;
-  let admin: TestClient;
   const ADMIN = 'admin@contoso.test';
+  const suite = adminSuite({ adminUpn: ADMIN });
 
   /** Runs one request with its own client-request-id and returns the audit rows it wrote. */
   async function audited(
@@ -52,7 +49,7 @@ describe('audit and sign-in logs', () => {
     const { id, headers } = correlated();
     const res = await client.request(method, url, body, headers);
     assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${JSON.stringify(res.json)}`);
-    return { ...res, rows: await auditRowsFor(admin, id) };
+    return { ...res, rows: await auditRowsFor(suite.admin, id) };
   }
 
   function assertOne(rows: Json[], expected: Expected) {
@@ -70,16 +67,8 @@ describe('audit and sign-in logs', () => {
     return audited(client, 'POST', '/api/security-info/passkeys/verify', { flowId: options.json.flowId, credential });
   }
 
-  before(async () => {
-    t = await startTestApp();
-    ({ client: admin } = await signedInAdmin(t, ADMIN));
-  });
-  after(async () => {
-    await t.close();
-  });
-
   test('the bootstrap is audited as done by the system, not by a person', async () => {
-    const audit = await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
+    const audit = await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
     const boot = audit.json.value.filter((e: Json) => e.activityDisplayName === 'Bootstrap Global Administrator');
     assert.equal(boot.length, 1);
     assert.equal(boot[0].initiatedBy.user, null);
@@ -88,7 +77,7 @@ describe('audit and sign-in logs', () => {
   });
 
   test('users: "Add user", "Update user" with old and new values, "Delete user" — one row each, by the admin', async () => {
-    const added = await audited(admin, 'POST', '/v1.0/users', {
+    const added = await audited(suite.admin, 'POST', '/v1.0/users', {
       displayName: 'Logged',
       userPrincipalName: 'logged@contoso.test',
     });
@@ -105,28 +94,30 @@ describe('audit and sign-in logs', () => {
     assert.equal(row.targetResources[0].userPrincipalName, 'logged@contoso.test');
     assert.ok(!Number.isNaN(Date.parse(row.activityDateTime)));
 
-    const updated = await audited(admin, 'PATCH', `/v1.0/users/${added.json.id}`, { displayName: 'Logged Again' });
+    const updated = await audited(suite.admin, 'PATCH', `/v1.0/users/${added.json.id}`, {
+      displayName: 'Logged Again',
+    });
     const update = assertOne(updated.rows, { activityDisplayName: 'Update user', operationType: 'Update' });
     assert.deepEqual(update.targetResources[0].modifiedProperties, [
       { displayName: 'displayName', oldValue: '"Logged"', newValue: '"Logged Again"' },
     ]);
 
-    const deleted = await audited(admin, 'DELETE', `/v1.0/users/${added.json.id}`);
+    const deleted = await audited(suite.admin, 'DELETE', `/v1.0/users/${added.json.id}`);
     assertOne(deleted.rows, { activityDisplayName: 'Delete user', operationType: 'Delete' });
   });
 
   test('disabling an account writes "Update user" and "Disable account"', async () => {
-    const { user } = await newUserWithTap(admin, 'disable.me@contoso.test', {});
-    const res = await audited(admin, 'PATCH', `/v1.0/users/${user.id}`, { accountEnabled: false });
+    const { user } = await newUserWithTap(suite.admin, 'disable.me@contoso.test', {});
+    const res = await audited(suite.admin, 'PATCH', `/v1.0/users/${user.id}`, { accountEnabled: false });
     assert.deepEqual(res.rows.map((r) => r.activityDisplayName).sort(), ['Disable account', 'Update user']);
   });
 
   test('passes: "Admin registered security info" / "Admin registered temporary access pass method for user", and the delete counterpart', async () => {
-    const created = await admin.request('POST', '/v1.0/users', {
+    const created = await suite.admin.request('POST', '/v1.0/users', {
       displayName: 'Tap',
       userPrincipalName: 'tap@contoso.test',
     });
-    const issued = await audited(admin, 'POST', tapsOf(created.json.id), { isUsableOnce: true });
+    const issued = await audited(suite.admin, 'POST', tapsOf(created.json.id), { isUsableOnce: true });
     const row = assertOne(issued.rows, {
       activityDisplayName: 'Admin registered security info',
       resultReason: 'Admin registered temporary access pass method for user',
@@ -137,7 +128,7 @@ describe('audit and sign-in logs', () => {
     assert.equal(row.targetResources[0].userPrincipalName, 'tap@contoso.test');
     assert.doesNotMatch(JSON.stringify(row), new RegExp(issued.json.temporaryAccessPass), 'the code is never logged');
 
-    const removed = await audited(admin, 'DELETE', `${tapsOf(created.json.id)}/${issued.json.id}`);
+    const removed = await audited(suite.admin, 'DELETE', `${tapsOf(created.json.id)}/${issued.json.id}`);
     assertOne(removed.rows, {
       activityDisplayName: 'Admin deleted security info',
       resultReason: 'Admin deleted temporary access pass method for user',
@@ -146,8 +137,8 @@ describe('audit and sign-in logs', () => {
   });
 
   test('a person deleting their own pass writes "User deleted security info"', async () => {
-    const { user, pass } = await newUserWithTap(admin, 'self.delete@contoso.test', { isUsableOnce: false });
-    const person = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, 'self.delete@contoso.test', { isUsableOnce: false });
+    const person = suite.t.client({ ip: freshIp() });
     assert.equal((await signInWithTap(person, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
     const res = await audited(person, 'DELETE', `/v1.0/me/authentication/temporaryAccessPassMethods/${pass.id}`);
     const row = assertOne(res.rows, {
@@ -158,8 +149,8 @@ describe('audit and sign-in logs', () => {
   });
 
   test('passkeys: "User registered security info" / "User registered Passkey", renamed and deleted by the person or an admin', async () => {
-    const { user, pass } = await newUserWithTap(admin, 'keys@contoso.test', { isUsableOnce: true });
-    const person = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, 'keys@contoso.test', { isUsableOnce: true });
+    const person = suite.t.client({ ip: freshIp() });
     assert.equal((await signInWithTap(person, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
 
     // The first passkey also retires the pass: two changes, one row each.
@@ -194,7 +185,7 @@ describe('audit and sign-in logs', () => {
       resultReason: 'User deleted Passkey',
     });
     const adminDelete = await audited(
-      admin,
+      suite.admin,
       'DELETE',
       `/v1.0/users/${user.id}/authentication/fido2Methods/${first.json.id}`,
     );
@@ -205,7 +196,7 @@ describe('audit and sign-in logs', () => {
   });
 
   test('policy, roles and groups changes write one row each', async () => {
-    const policy = await audited(admin, 'PATCH', TAP_POLICY, { defaultLength: 10 });
+    const policy = await audited(suite.admin, 'PATCH', TAP_POLICY, { defaultLength: 10 });
     const change = assertOne(policy.rows, {
       activityDisplayName: 'Update authentication methods policy',
       category: 'Policy',
@@ -213,23 +204,23 @@ describe('audit and sign-in logs', () => {
     assert.deepEqual(change.targetResources[0].modifiedProperties, [
       { displayName: 'defaultLength', oldValue: '8', newValue: '10' },
     ]);
-    await admin.request('PATCH', TAP_POLICY, { defaultLength: 8 });
+    await suite.admin.request('PATCH', TAP_POLICY, { defaultLength: 8 });
 
     const user = (
-      await admin.request('POST', '/v1.0/users', { displayName: 'R', userPrincipalName: 'role@contoso.test' })
+      await suite.admin.request('POST', '/v1.0/users', { displayName: 'R', userPrincipalName: 'role@contoso.test' })
     ).json;
     const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}` };
     const role = `/v1.0/directoryRoles/${ROLES.globalReader.id}/members`;
-    assertOne((await audited(admin, 'POST', `${role}/$ref`, ref)).rows, {
+    assertOne((await audited(suite.admin, 'POST', `${role}/$ref`, ref)).rows, {
       activityDisplayName: 'Add member to role',
       category: 'RoleManagement',
     });
-    assertOne((await audited(admin, 'DELETE', `${role}/${user.id}/$ref`)).rows, {
+    assertOne((await audited(suite.admin, 'DELETE', `${role}/${user.id}/$ref`)).rows, {
       activityDisplayName: 'Remove member from role',
     });
-    const group = await audited(admin, 'POST', '/v1.0/groups', { displayName: 'Logged group' });
+    const group = await audited(suite.admin, 'POST', '/v1.0/groups', { displayName: 'Logged group' });
     assertOne(group.rows, { activityDisplayName: 'Add group', category: 'GroupManagement' });
-    assertOne((await audited(admin, 'POST', `/v1.0/groups/${group.json.id}/members/$ref`, ref)).rows, {
+    assertOne((await audited(suite.admin, 'POST', `/v1.0/groups/${group.json.id}/members/$ref`, ref)).rows, {
       activityDisplayName: 'Add member to group',
     });
   });
@@ -237,13 +228,13 @@ describe('audit and sign-in logs', () => {
   test('reads write no audit rows', async () => {
     const { id, headers } = correlated();
     for (const url of ['/v1.0/users', TAP_POLICY, '/v1.0/auditLogs/signIns', '/v1.0/me/authentication/methods']) {
-      assert.equal((await admin.request('GET', url, undefined, headers)).status, 200);
+      assert.equal((await suite.admin.request('GET', url, undefined, headers)).status, 200);
     }
-    assert.deepEqual(await auditRowsFor(admin, id), []);
+    assert.deepEqual(await auditRowsFor(suite.admin, id), []);
   });
 
   test('directoryAudits lists newest first and pages with $top and @odata.nextLink until it is absent', async () => {
-    const all = await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
+    const all = await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
     assert.match(all.json['@odata.context'], /auditLogs\/directoryAudits$/);
     assert.ok(all.json.value.length >= 10);
     const times = all.json.value.map((e: Json) => Date.parse(e.activityDateTime));
@@ -253,17 +244,17 @@ describe('audit and sign-in logs', () => {
       'newest first',
     );
     // The newest row is the last change made.
-    const marker = await audited(admin, 'POST', '/v1.0/users', {
+    const marker = await audited(suite.admin, 'POST', '/v1.0/users', {
       displayName: 'Newest',
       userPrincipalName: 'newest@contoso.test',
     });
-    const top = await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1');
+    const top = await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1');
     assert.equal(top.json.value[0].id, marker.rows[0].id);
 
-    const paged = await allPages(admin, '/v1.0/auditLogs/directoryAudits?$top=4');
+    const paged = await allPages(suite.admin, '/v1.0/auditLogs/directoryAudits?$top=4');
     assert.ok(paged.pages.length > 2);
     assert.ok(paged.pages.slice(0, -1).every((p) => p.length === 4));
-    const everything = await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
+    const everything = await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1000');
     assert.deepEqual(
       paged.items.map((e) => e.id),
       everything.json.value.map((e: Json) => e.id),
@@ -271,11 +262,11 @@ describe('audit and sign-in logs', () => {
   });
 
   test('sign-in rows carry the method, the error code and reason, the address and the user agent', async () => {
-    const person = await onboardPerson(t, admin, 'signer@contoso.test');
+    const person = await onboardPerson(suite.t, suite.admin, 'signer@contoso.test');
     const ip = freshIp();
-    const passkey = await signInWithPasskey(t.client({ ip }), person.authenticator);
+    const passkey = await signInWithPasskey(suite.t.client({ ip }), person.authenticator);
     assert.equal(passkey.status, 200);
-    let [row] = await latestSignIns(admin, 1);
+    let [row] = await latestSignIns(suite.admin, 1);
     assert.equal(row.userPrincipalName, 'signer@contoso.test');
     assert.equal(row.userId, person.user.id);
     assert.equal(row.ipAddress, ip);
@@ -286,8 +277,8 @@ describe('audit and sign-in logs', () => {
     assert.equal(row.authenticationDetails[0].succeeded, true);
 
     const wrongIp = freshIp();
-    await signInWithTap(t.client({ ip: wrongIp }), 'signer@contoso.test', 'ACDEFGHJ');
-    [row] = await latestSignIns(admin, 1);
+    await signInWithTap(suite.t.client({ ip: wrongIp }), 'signer@contoso.test', 'ACDEFGHJ');
+    [row] = await latestSignIns(suite.admin, 1);
     assert.equal(row.ipAddress, wrongIp);
     assert.equal(row.status.errorCode, 900101);
     assert.match(row.status.failureReason, /incorrect/);
@@ -295,8 +286,8 @@ describe('audit and sign-in logs', () => {
     assert.equal(row.authenticationDetails[0].succeeded, false);
 
     // An unknown account is logged under the name that was typed.
-    await signInWithTap(t.client({ ip: freshIp() }), 'ghost@contoso.test', 'ACDEFGHJ');
-    [row] = await latestSignIns(admin, 1);
+    await signInWithTap(suite.t.client({ ip: freshIp() }), 'ghost@contoso.test', 'ACDEFGHJ');
+    [row] = await latestSignIns(suite.admin, 1);
     assert.equal(row.userPrincipalName, 'ghost@contoso.test');
     assert.equal(row.userId, null);
     assert.equal(row.status.errorCode, 900101);
@@ -304,13 +295,14 @@ describe('audit and sign-in logs', () => {
 
   test('signIns lists newest first and pages with $top and @odata.nextLink', async () => {
     const key = createSoftwareAuthenticator();
-    const { user, pass } = await newUserWithTap(admin, 'pager@contoso.test', { isUsableOnce: false });
-    const person = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, 'pager@contoso.test', { isUsableOnce: false });
+    const person = suite.t.client({ ip: freshIp() });
     await signInWithTap(person, user.userPrincipalName, pass.temporaryAccessPass);
     await registerPasskey(person, key);
-    for (let i = 0; i < 3; i++) assert.equal((await signInWithPasskey(t.client({ ip: freshIp() }), key)).status, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await signInWithPasskey(suite.t.client({ ip: freshIp() }), key)).status, 200);
 
-    const all = await admin.request('GET', '/v1.0/auditLogs/signIns?$top=1000');
+    const all = await suite.admin.request('GET', '/v1.0/auditLogs/signIns?$top=1000');
     assert.match(all.json['@odata.context'], /auditLogs\/signIns$/);
     const times = all.json.value.map((e: Json) => Date.parse(e.createdDateTime));
     assert.deepEqual(
@@ -320,7 +312,7 @@ describe('audit and sign-in logs', () => {
     );
     assert.equal(all.json.value[0].userPrincipalName, 'pager@contoso.test');
 
-    const paged = await allPages(admin, '/v1.0/auditLogs/signIns?$top=3');
+    const paged = await allPages(suite.admin, '/v1.0/auditLogs/signIns?$top=3');
     assert.ok(paged.pages.length >= 3);
     assert.deepEqual(
       paged.items.map((e) => e.id),
@@ -329,9 +321,9 @@ describe('audit and sign-in logs', () => {
   });
 
   test('a later bootstrap from the server host is audited again', async () => {
-    const result = await bootstrap(t, 'breakglass@contoso.test');
+    const result = await bootstrap(suite.t, 'breakglass@contoso.test');
     assert.equal(result.userPrincipalName, 'breakglass@contoso.test');
-    const [row] = (await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1')).json.value;
+    const [row] = (await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=1')).json.value;
     assert.equal(row.activityDisplayName, 'Bootstrap Global Administrator');
     assert.equal(row.targetResources[0].userPrincipalName, 'breakglass@contoso.test');
   });

@@ -1,21 +1,26 @@
 // Passkeys: registration (tampering, replay, recent sign-in, duplicates), sign-in (replay, tampering, clones,
 // the wrong person's key, deleted keys), several keys per person, renaming, and the sign-in log of failures.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   createSoftwareAuthenticator,
   newUserWithTap,
   ORIGIN,
   type Response,
   registerPasskey,
-  signedInAdmin,
   signInWithPasskey,
   signInWithTap,
-  startTestApp,
-  type TestApp,
   type TestClient,
 } from '../kit/app.ts';
-import { assertGraphError, freshIp, type Json, latestSignIns, onboardPerson, type Person } from '../kit/directory.ts';
+import {
+  adminSuite,
+  assertGraphError,
+  freshIp,
+  type Json,
+  latestSignIns,
+  onboardPerson,
+  type Person,
+} from '../kit/directory.ts';
 import {
   type AuthenticationTamper,
   createAuthenticationResponse,
@@ -25,22 +30,16 @@ import {
 } from '../kit/software-authenticator.ts';
 
 describe('passkeys', () => {
-  let t: TestApp;
-  let admin: TestClient;
-  let adminKey: SoftwareAuthenticator;
-  let n = 0;
-  const upn = (name: string) => `${name}${++n}@contoso.test`;
-
-  async function freshAdmin() {
-    const client = t.client();
-    assert.equal((await signInWithPasskey(client, adminKey)).status, 200);
-    admin = client;
-  }
+  const suite = adminSuite();
+  const { upn, freshAdmin } = suite;
 
   /** A new account signed in with a multi-use pass (a bootstrap session that outlives the tests' time travel). */
   async function bootstrapped() {
-    const { user, pass } = await newUserWithTap(admin, upn('person'), { isUsableOnce: false, lifetimeInMinutes: 480 });
-    const client = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, upn('person'), {
+      isUsableOnce: false,
+      lifetimeInMinutes: 480,
+    });
+    const client = suite.t.client({ ip: freshIp() });
     assert.equal((await signInWithTap(client, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
     return { user, client };
   }
@@ -66,7 +65,7 @@ describe('passkeys', () => {
     key: SoftwareAuthenticator,
     options: { identifier?: string; tamper?: AuthenticationTamper; credentialId?: string } = {},
   ): Promise<Response> {
-    const client = t.client({ ip: freshIp() });
+    const client = suite.t.client({ ip: freshIp() });
     let flowId: string | undefined;
     if (options.identifier) {
       flowId = (await client.request('POST', '/api/signin/identify', { identifier: options.identifier })).json.flowId;
@@ -83,7 +82,7 @@ describe('passkeys', () => {
   }
 
   async function fido2Methods(userId: string): Promise<Json[]> {
-    const res = await admin.request('GET', `/v1.0/users/${userId}/authentication/fido2Methods`);
+    const res = await suite.admin.request('GET', `/v1.0/users/${userId}/authentication/fido2Methods`);
     assert.equal(res.status, 200, JSON.stringify(res.json));
     return res.json.value;
   }
@@ -94,14 +93,6 @@ describe('passkeys', () => {
     const clientDataJSON = Buffer.from(JSON.stringify({ ...clientData, challenge })).toString('base64url');
     return { ...credential, response: { ...credential.response, clientDataJSON } };
   }
-
-  before(async () => {
-    t = await startTestApp();
-    ({ client: admin, authenticator: adminKey } = await signedInAdmin(t));
-  });
-  after(async () => {
-    await t.close();
-  });
 
   test('registration refuses tampered responses with 400 passkeyRegistrationFailed and stores nothing', async () => {
     const { user, client } = await bootstrapped();
@@ -147,8 +138,8 @@ describe('passkeys', () => {
   });
 
   test('adding a passkey needs a sign-in within 5 minutes: an older full session gets 401 reauthenticationRequired, a passkey sign-in fixes it', async () => {
-    const person = await onboardPerson(t, admin, upn('reauth'));
-    t.advance(6);
+    const person = await onboardPerson(suite.t, suite.admin, upn('reauth'));
+    suite.t.advance(6);
     const session = await person.client.request('GET', '/api/session');
     assert.equal(session.json.session.reauthenticationRequired, true);
     const refused = await registerPasskey(person.client, createSoftwareAuthenticator());
@@ -165,14 +156,14 @@ describe('passkeys', () => {
 
   test('a pass (bootstrap) session may add a passkey for its whole life, even after 5 minutes', async () => {
     const { user, client } = await bootstrapped();
-    t.advance(6);
+    suite.t.advance(6);
     assert.equal((await registerPasskey(client, createSoftwareAuthenticator())).status, 201);
     assert.equal((await fido2Methods(user.id)).length, 1);
   });
 
   test('the same authenticator cannot be registered twice: the options exclude it and the server refuses its credential id', async () => {
     await freshAdmin();
-    const person = await onboardPerson(t, admin, upn('dup'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('dup'));
     const [existing] = await fido2Methods(person.user.id);
     const options = await registrationOptions(person.client);
     const excluded = options.json.options.excludeCredentials.map((c: { id: string }) => c.id);
@@ -211,7 +202,7 @@ describe('passkeys', () => {
   });
 
   test('a person can have several passkeys, each signs in and shows when it was last used', async () => {
-    const person = await onboardPerson(t, admin, upn('several'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('several'));
     await person.client.refreshCsrf();
     const phone = createSoftwareAuthenticator({ backupEligible: true, backedUp: true });
     assert.equal((await registerPasskey(person.client, phone, 'Phone')).status, 201);
@@ -229,7 +220,7 @@ describe('passkeys', () => {
   });
 
   test('a passkey can be renamed through PATCH /v1.0/me/authentication/fido2Methods/{id}', async () => {
-    const person = await onboardPerson(t, admin, upn('rename'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('rename'));
     const [key] = await fido2Methods(person.user.id);
     const url = `/v1.0/me/authentication/fido2Methods/${key.id}`;
     const renamed = await person.client.request('PATCH', url, { displayName: '  Work laptop ' });
@@ -244,7 +235,7 @@ describe('passkeys', () => {
       /1-64/,
     );
     // Someone else's passkey id is not found from this account.
-    const [adminsKey] = (await admin.request('GET', '/v1.0/me/authentication/fido2Methods')).json.value;
+    const [adminsKey] = (await suite.admin.request('GET', '/v1.0/me/authentication/fido2Methods')).json.value;
     assertGraphError(
       await person.client.request('PATCH', `/v1.0/me/authentication/fido2Methods/${adminsKey.id}`, {
         displayName: 'Mine now',
@@ -256,8 +247,8 @@ describe('passkeys', () => {
   });
 
   test('an assertion sent twice signs in once; the replay answers 410 flowExpired, creates no session and is logged', async () => {
-    const person = await onboardPerson(t, admin, upn('replay'));
-    const client = t.client({ ip: freshIp() });
+    const person = await onboardPerson(suite.t, suite.admin, upn('replay'));
+    const client = suite.t.client({ ip: freshIp() });
     const started = await client.request('POST', '/api/signin/passkey/options', {});
     const credential = createAuthenticationResponse(person.authenticator, {
       optionsJSON: started.json.options,
@@ -265,23 +256,23 @@ describe('passkeys', () => {
     });
     const body = { flowId: started.json.flowId, credential };
     assert.equal((await client.request('POST', '/api/signin/passkey/verify', body)).status, 200);
-    const other = t.client({ ip: freshIp() });
+    const other = suite.t.client({ ip: freshIp() });
     const replay = await other.request('POST', '/api/signin/passkey/verify', body);
     assertGraphError(replay, 410, 'flowExpired');
     assert.equal(other.cookie, null);
     assertGraphError(await other.request('GET', '/api/session'), 401, 'unauthenticated');
     // The replay is in the sign-in log, against the passkey's owner.
-    const [row] = await latestSignIns(admin, 1);
+    const [row] = await latestSignIns(suite.admin, 1);
     assert.equal(row.status.errorCode, 900301);
     assert.equal(row.userPrincipalName, person.user.userPrincipalName);
   });
 
   test('sign-in refuses foreign origin, foreign RP ID, a bad signature and missing user verification (400 passkeyVerificationFailed), and logs each', async () => {
-    const person = await onboardPerson(t, admin, upn('tamper'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('tamper'));
     for (const tamper of ['origin', 'rpId', 'signature', 'userVerification'] as const) {
       const res = await passkeyAttempt(person.authenticator, { tamper });
       assertGraphError(res, 400, 'passkeyVerificationFailed');
-      const [row] = await latestSignIns(admin, 1);
+      const [row] = await latestSignIns(suite.admin, 1);
       assert.equal(row.userPrincipalName, person.user.userPrincipalName, tamper);
       assert.equal(row.status.errorCode, 900202, tamper);
       assert.match(row.status.failureReason, /verification/, tamper);
@@ -291,24 +282,24 @@ describe('passkeys', () => {
   });
 
   test('a sign counter that goes backwards (a cloned authenticator) is refused', async () => {
-    const person = await onboardPerson(t, admin, upn('clone'), { authenticator: { signCountStart: 1 } });
+    const person = await onboardPerson(suite.t, suite.admin, upn('clone'), { authenticator: { signCountStart: 1 } });
     assert.equal((await passkeyAttempt(person.authenticator)).status, 200);
     const cloned = await passkeyAttempt(person.authenticator, { tamper: 'counterRollback' });
     assertGraphError(cloned, 400, 'passkeyVerificationFailed');
-    assert.equal((await latestSignIns(admin, 1))[0].status.errorCode, 900202);
+    assert.equal((await latestSignIns(suite.admin, 1))[0].status.errorCode, 900202);
   });
 
   test('a user handle that does not name the key owner is refused with passkeyNotRecognized', async () => {
-    const person = await onboardPerson(t, admin, upn('handle'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('handle'));
     const res = await passkeyAttempt(person.authenticator, { tamper: 'userHandle' });
     assertGraphError(res, 400, 'passkeyNotRecognized');
-    assert.equal((await latestSignIns(admin, 1))[0].status.errorCode, 900201);
+    assert.equal((await latestSignIns(suite.admin, 1))[0].status.errorCode, 900201);
   });
 
   test("identifier-first with another person's passkey answers passkeyNotRecognized, logged, and signs nobody in", async () => {
-    const alice: Person = await onboardPerson(t, admin, upn('alice'));
-    const bob: Person = await onboardPerson(t, admin, upn('bob'));
-    const client = t.client({ ip: freshIp() });
+    const alice: Person = await onboardPerson(suite.t, suite.admin, upn('alice'));
+    const bob: Person = await onboardPerson(suite.t, suite.admin, upn('bob'));
+    const client = suite.t.client({ ip: freshIp() });
     const flow = await client.request('POST', '/api/signin/identify', { identifier: alice.user.userPrincipalName });
     const started = await client.request('POST', '/api/signin/passkey/options', { flowId: flow.json.flowId });
     const credential = createAuthenticationResponse(bob.authenticator, {
@@ -318,7 +309,7 @@ describe('passkeys', () => {
     const res = await client.request('POST', '/api/signin/passkey/verify', { flowId: flow.json.flowId, credential });
     assertGraphError(res, 400, 'passkeyNotRecognized', /not registered/);
     assertGraphError(await client.request('GET', '/api/session'), 401, 'unauthenticated');
-    const [row] = await latestSignIns(admin, 1);
+    const [row] = await latestSignIns(suite.admin, 1);
     assert.equal(row.status.errorCode, 900201);
     assert.equal(row.userPrincipalName, alice.user.userPrincipalName);
 
@@ -333,18 +324,18 @@ describe('passkeys', () => {
   });
 
   test('a deleted passkey can no longer sign in, whether the admin or the person deleted it', async () => {
-    const person = await onboardPerson(t, admin, upn('deleted'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('deleted'));
     const spare = createSoftwareAuthenticator();
     assert.equal((await registerPasskey(person.client, spare, 'Spare')).status, 201);
     const [first, second] = await fido2Methods(person.user.id);
 
-    const byAdmin = await admin.request(
+    const byAdmin = await suite.admin.request(
       'DELETE',
       `/v1.0/users/${person.user.id}/authentication/fido2Methods/${first.id}`,
     );
     assert.equal(byAdmin.status, 204);
     assertGraphError(await passkeyAttempt(person.authenticator), 400, 'passkeyNotRecognized');
-    assert.equal((await latestSignIns(admin, 1))[0].status.errorCode, 900201);
+    assert.equal((await latestSignIns(suite.admin, 1))[0].status.errorCode, 900201);
 
     const byPerson = await person.client.request('DELETE', `/v1.0/me/authentication/fido2Methods/${second.id}`);
     assert.equal(byPerson.status, 204);

@@ -1,16 +1,10 @@
 // Directory roles and who may do what to whom (graph-entra.md §3), role assignment with Graph's $ref,
 // the last Global Administrator, and groups as targets of the TAP policy.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
+import { newUserWithTap, signInWithTap } from '../kit/app.ts';
 import {
-  newUserWithTap,
-  signedInAdmin,
-  signInWithTap,
-  startTestApp,
-  type TestApp,
-  type TestClient,
-} from '../kit/app.ts';
-import {
+  adminSuite,
   assertGraphError,
   freshIp,
   issueTap,
@@ -25,33 +19,26 @@ const GA = ROLES.globalAdministrator.id;
 const ref = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id}` });
 
 describe('directory roles and groups', () => {
-  let t: TestApp;
-  let admin: TestClient;
+  const suite = adminSuite();
+  const { upn } = suite;
   let adminId: string;
-  let n = 0;
-  const upn = (name: string) => `${name}${++n}@contoso.test`;
   const newMember = async (name: string) =>
-    (await admin.request('POST', '/v1.0/users', { displayName: name, userPrincipalName: upn(name) })).json;
+    (await suite.admin.request('POST', '/v1.0/users', { displayName: name, userPrincipalName: upn(name) })).json;
 
   before(async () => {
-    t = await startTestApp();
-    ({ client: admin } = await signedInAdmin(t));
-    adminId = (await admin.request('GET', '/v1.0/me')).json.id;
-  });
-  after(async () => {
-    await t.close();
+    adminId = (await suite.admin.request('GET', '/v1.0/me')).json.id;
   });
 
   test('the last Global Administrator cannot be removed from the role, and nothing changes', async () => {
-    const res = await admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${adminId}/$ref`);
+    const res = await suite.admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${adminId}/$ref`);
     assertGraphError(res, 400, 'badRequest', /last Global Administrator/);
-    const members = await admin.request('GET', `/v1.0/directoryRoles/${GA}/members`);
+    const members = await suite.admin.request('GET', `/v1.0/directoryRoles/${GA}/members`);
     assert.deepEqual(
       members.json.value.map((u: { id: string }) => u.id),
       [adminId],
     );
-    assert.equal((await admin.request('GET', '/v1.0/users')).status, 200, 'still an administrator');
-    const audit = await admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=5');
+    assert.equal((await suite.admin.request('GET', '/v1.0/users')).status, 200, 'still an administrator');
+    const audit = await suite.admin.request('GET', '/v1.0/auditLogs/directoryAudits?$top=5');
     assert.ok(
       !audit.json.value.some(
         (e: { activityDisplayName: string }) => e.activityDisplayName === 'Remove member from role',
@@ -60,7 +47,7 @@ describe('directory roles and groups', () => {
   });
 
   test("directoryRoles lists Entra's roles by name and template id", async () => {
-    const res = await admin.request('GET', '/v1.0/directoryRoles');
+    const res = await suite.admin.request('GET', '/v1.0/directoryRoles');
     assert.equal(res.status, 200);
     const byName = Object.fromEntries(
       res.json.value.map((r: { displayName: string; roleTemplateId: string }) => [r.displayName, r.roleTemplateId]),
@@ -77,28 +64,28 @@ describe('directory roles and groups', () => {
   test('a role is assigned with POST members/$ref and a directoryObjects URL; it shows in memberOf and the role members', async () => {
     const user = await newMember('assignee');
     const url = `/v1.0/directoryRoles/${ROLES.globalReader.id}/members/$ref`;
-    assert.equal((await admin.request('POST', url, ref(user.id))).status, 204);
-    const memberOf = await admin.request('GET', `/v1.0/users/${user.id}/memberOf`);
+    assert.equal((await suite.admin.request('POST', url, ref(user.id))).status, 204);
+    const memberOf = await suite.admin.request('GET', `/v1.0/users/${user.id}/memberOf`);
     assert.deepEqual(
       memberOf.json.value.map((r: { displayName: string; '@odata.type': string }) => [r['@odata.type'], r.displayName]),
       [['#microsoft.graph.directoryRole', 'Global Reader']],
     );
-    const members = await admin.request('GET', `/v1.0/directoryRoles/${ROLES.globalReader.id}/members`);
+    const members = await suite.admin.request('GET', `/v1.0/directoryRoles/${ROLES.globalReader.id}/members`);
     assert.ok(members.json.value.some((u: { id: string }) => u.id === user.id));
 
-    assertGraphError(await admin.request('POST', url, ref(user.id)), 400, 'badRequest', /already exist/);
+    assertGraphError(await suite.admin.request('POST', url, ref(user.id)), 400, 'badRequest', /already exist/);
     // The users/{id} form of the reference works too.
     const other = await newMember('assignee');
     const usersForm = { '@odata.id': `https://graph.microsoft.com/v1.0/users/${other.id}` };
-    assert.equal((await admin.request('POST', url, usersForm)).status, 204);
+    assert.equal((await suite.admin.request('POST', url, usersForm)).status, 204);
 
     assertGraphError(
-      await admin.request('POST', url, ref('00000000-0000-4000-8000-000000000000')),
+      await suite.admin.request('POST', url, ref('00000000-0000-4000-8000-000000000000')),
       404,
       'itemNotFound',
     );
     assertGraphError(
-      await admin.request(
+      await suite.admin.request(
         'POST',
         '/v1.0/directoryRoles/00000000-0000-4000-8000-000000000000/members/$ref',
         ref(user.id),
@@ -107,7 +94,7 @@ describe('directory roles and groups', () => {
       'itemNotFound',
     );
     assertGraphError(
-      await admin.request('POST', url, { '@odata.id': 'not a reference' }),
+      await suite.admin.request('POST', url, { '@odata.id': 'not a reference' }),
       400,
       'badRequest',
       /@odata.id must be a URL/,
@@ -115,20 +102,20 @@ describe('directory roles and groups', () => {
   });
 
   test('once there is a second Global Administrator one can be removed, and loses admin access at once', async () => {
-    const second = await onboardPerson(t, admin, upn('ga'), { roles: ['globalAdministrator'] });
+    const second = await onboardPerson(suite.t, suite.admin, upn('ga'), { roles: ['globalAdministrator'] });
     assert.equal((await second.client.request('GET', '/v1.0/users')).status, 200);
-    const removed = await admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${second.user.id}/$ref`);
+    const removed = await suite.admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${second.user.id}/$ref`);
     assert.equal(removed.status, 204);
     assertGraphError(await second.client.request('GET', '/v1.0/users'), 403, 'accessDenied');
     assertGraphError(
-      await admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${second.user.id}/$ref`),
+      await suite.admin.request('DELETE', `/v1.0/directoryRoles/${GA}/members/${second.user.id}/$ref`),
       404,
       'itemNotFound',
     );
   });
 
   test('a User Administrator manages members but cannot change or delete a Global Administrator', async () => {
-    const userAdmin = await onboardPerson(t, admin, upn('useradmin'), { roles: ['userAdministrator'] });
+    const userAdmin = await onboardPerson(suite.t, suite.admin, upn('useradmin'), { roles: ['userAdministrator'] });
     const created = await userAdmin.client.request('POST', '/v1.0/users', {
       displayName: 'Hired',
       userPrincipalName: upn('hired'),
@@ -144,7 +131,11 @@ describe('directory roles and groups', () => {
     assertGraphError(del, 403, 'accessDenied', /admin role/);
     const patch = await userAdmin.client.request('PATCH', `/v1.0/users/${adminId}`, { accountEnabled: false });
     assertGraphError(patch, 403, 'accessDenied');
-    assert.equal((await admin.request('GET', '/api/session')).status, 200, 'the Global Administrator is untouched');
+    assert.equal(
+      (await suite.admin.request('GET', '/api/session')).status,
+      200,
+      'the Global Administrator is untouched',
+    );
     // Nor can a User Administrator hand out roles.
     const member = await newMember('promoted');
     assertGraphError(
@@ -165,11 +156,13 @@ describe('directory roles and groups', () => {
     let otherAdmin: Person;
 
     before(async () => {
-      authAdmin = await onboardPerson(t, admin, upn('authadmin'), { roles: ['authenticationAdministrator'] });
-      privAuthAdmin = await onboardPerson(t, admin, upn('pauthadmin'), {
+      authAdmin = await onboardPerson(suite.t, suite.admin, upn('authadmin'), {
+        roles: ['authenticationAdministrator'],
+      });
+      privAuthAdmin = await onboardPerson(suite.t, suite.admin, upn('pauthadmin'), {
         roles: ['privilegedAuthenticationAdministrator'],
       });
-      otherAdmin = await onboardPerson(t, admin, upn('helpdesk'), { roles: ['userAdministrator'] });
+      otherAdmin = await onboardPerson(suite.t, suite.admin, upn('helpdesk'), { roles: ['userAdministrator'] });
     });
 
     test('an Authentication Administrator issues and deletes a pass for a member', async () => {
@@ -188,7 +181,7 @@ describe('directory roles and groups', () => {
         'accessDenied',
         /Privileged Authentication Administrator or a Global Administrator/,
       );
-      const existing = await issueTap(admin, otherAdmin.user.id, { isUsableOnce: false });
+      const existing = await issueTap(suite.admin, otherAdmin.user.id, { isUsableOnce: false });
       assert.equal(existing.status, 201);
       assertGraphError(
         await authAdmin.client.request('DELETE', `${tapsOf(otherAdmin.user.id)}/${existing.json.id}`),
@@ -198,7 +191,7 @@ describe('directory roles and groups', () => {
       assertGraphError(await authAdmin.client.request('GET', tapsOf(otherAdmin.user.id)), 403, 'accessDenied');
       // The admin's pass is untouched and still works.
       const signIn = await signInWithTap(
-        t.client({ ip: freshIp() }),
+        suite.t.client({ ip: freshIp() }),
         otherAdmin.user.userPrincipalName,
         existing.json.temporaryAccessPass,
       );
@@ -215,21 +208,21 @@ describe('directory roles and groups', () => {
 
     test('nobody issues a pass for themselves, whatever their role', async () => {
       for (const [client, id] of [
-        [admin, adminId],
+        [suite.admin, adminId],
         [authAdmin.client, authAdmin.user.id],
         [privAuthAdmin.client, privAuthAdmin.user.id],
       ] as const) {
         const res = await issueTap(client, id, {});
         assertGraphError(res, 403, 'accessDenied', /your own/);
-        assert.deepEqual((await admin.request('GET', tapsOf(id))).json.value, []);
+        assert.deepEqual((await suite.admin.request('GET', tapsOf(id))).json.value, []);
       }
     });
   });
 
   test('a Global Reader reads everything an admin can but changes nothing', async () => {
-    const reader = await onboardPerson(t, admin, upn('reader'), { roles: ['globalReader'] });
+    const reader = await onboardPerson(suite.t, suite.admin, upn('reader'), { roles: ['globalReader'] });
     const member = await newMember('readable');
-    const pass = await issueTap(admin, member.id, {});
+    const pass = await issueTap(suite.admin, member.id, {});
     for (const url of [
       '/v1.0/users',
       `/v1.0/users/${member.id}`,
@@ -261,13 +254,13 @@ describe('directory roles and groups', () => {
     for (const [method, url, body] of writes) {
       assertGraphError(await reader.client.request(method, url, body), 403, 'accessDenied', /roles do not allow/);
     }
-    const still = await admin.request('GET', `/v1.0/users/${member.id}`);
+    const still = await suite.admin.request('GET', `/v1.0/users/${member.id}`);
     assert.equal(still.json.displayName, 'readable');
-    assert.equal((await admin.request('GET', tapsOf(member.id))).json.value[0].id, pass.json.id);
+    assert.equal((await suite.admin.request('GET', tapsOf(member.id))).json.value[0].id, pass.json.id);
   });
 
   test('a person without any role cannot use the admin API but can read their own account', async () => {
-    const person = await onboardPerson(t, admin, upn('plain'));
+    const person = await onboardPerson(suite.t, suite.admin, upn('plain'));
     for (const url of ['/v1.0/users', '/v1.0/directoryRoles', '/v1.0/auditLogs/signIns', TAP_POLICY]) {
       assertGraphError(await person.client.request('GET', url), 403, 'accessDenied');
     }
@@ -276,16 +269,16 @@ describe('directory roles and groups', () => {
   });
 
   test('a policy targeting a group lets only its members use their passes; exclusion wins over inclusion', async () => {
-    const group = await admin.request('POST', '/v1.0/groups', { displayName: 'New starters' });
+    const group = await suite.admin.request('POST', '/v1.0/groups', { displayName: 'New starters' });
     assert.equal(group.status, 201, JSON.stringify(group.json));
-    const inside = await newUserWithTap(admin, upn('starter'), { isUsableOnce: false });
-    const outside = await newUserWithTap(admin, upn('outsider'), { isUsableOnce: false });
-    const add = await admin.request('POST', `/v1.0/groups/${group.json.id}/members/$ref`, ref(inside.user.id));
+    const inside = await newUserWithTap(suite.admin, upn('starter'), { isUsableOnce: false });
+    const outside = await newUserWithTap(suite.admin, upn('outsider'), { isUsableOnce: false });
+    const add = await suite.admin.request('POST', `/v1.0/groups/${group.json.id}/members/$ref`, ref(inside.user.id));
     assert.equal(add.status, 204);
 
     const reason = async (userId: string) =>
-      (await admin.request('GET', tapsOf(userId))).json.value[0].methodUsabilityReason;
-    const patch = (body: Record<string, unknown>) => admin.request('PATCH', TAP_POLICY, body);
+      (await suite.admin.request('GET', tapsOf(userId))).json.value[0].methodUsabilityReason;
+    const patch = (body: Record<string, unknown>) => suite.admin.request('PATCH', TAP_POLICY, body);
     assert.equal(
       (await patch({ includeTargets: [{ id: group.json.id, targetType: 'group', isRegistrationRequired: false }] }))
         .status,
@@ -295,13 +288,13 @@ describe('directory roles and groups', () => {
       assert.equal(await reason(inside.user.id), 'EnabledByPolicy');
       assert.equal(await reason(outside.user.id), 'DisabledByPolicy');
       const refused = await signInWithTap(
-        t.client({ ip: freshIp() }),
+        suite.t.client({ ip: freshIp() }),
         outside.user.userPrincipalName,
         outside.pass.temporaryAccessPass,
       );
       assertGraphError(refused, 400, 'tapNotAllowed');
       const allowed = await signInWithTap(
-        t.client({ ip: freshIp() }),
+        suite.t.client({ ip: freshIp() }),
         inside.user.userPrincipalName,
         inside.pass.temporaryAccessPass,
       );
@@ -313,7 +306,7 @@ describe('directory roles and groups', () => {
       assert.equal((await patch({ excludeTargets: [] })).status, 204);
 
       // Leaving the group takes the pass out of the policy at once.
-      const leave = await admin.request('DELETE', `/v1.0/groups/${group.json.id}/members/${inside.user.id}/$ref`);
+      const leave = await suite.admin.request('DELETE', `/v1.0/groups/${group.json.id}/members/${inside.user.id}/$ref`);
       assert.equal(leave.status, 204);
       assert.equal(await reason(inside.user.id), 'DisabledByPolicy');
     } finally {

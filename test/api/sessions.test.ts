@@ -1,51 +1,30 @@
 // Sessions: what a bootstrap (pass) session may reach and how long it lives, retrying a failed passkey
 // ceremony inside the registration window, sign-out, cookies, and the idle timeout.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   createSoftwareAuthenticator,
   newUserWithTap,
   ORIGIN,
   registerPasskey,
-  signedInAdmin,
   signInWithPasskey,
   signInWithTap,
-  startTestApp,
-  type TestApp,
-  type TestClient,
 } from '../kit/app.ts';
-import { assertGraphError, freshIp, TAP_POLICY } from '../kit/directory.ts';
-import { createRegistrationResponse, type SoftwareAuthenticator } from '../kit/software-authenticator.ts';
+import { adminSuite, assertGraphError, freshIp, TAP_POLICY } from '../kit/directory.ts';
+import { createRegistrationResponse } from '../kit/software-authenticator.ts';
 
 describe('sessions', () => {
-  let t: TestApp;
-  let admin: TestClient;
-  let adminKey: SoftwareAuthenticator;
-  let n = 0;
-  const upn = (name: string) => `${name}${++n}@contoso.test`;
-
-  async function freshAdmin() {
-    const client = t.client();
-    assert.equal((await signInWithPasskey(client, adminKey)).status, 200);
-    admin = client;
-  }
+  const suite = adminSuite();
+  const { upn, freshAdmin } = suite;
 
   /** A new account signed in with a pass of these terms; returns the bootstrap client. */
   async function bootstrapped(tap: { isUsableOnce?: boolean; lifetimeInMinutes?: number } = { isUsableOnce: true }) {
-    const { user, pass } = await newUserWithTap(admin, upn('person'), tap);
-    const client = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, upn('person'), tap);
+    const client = suite.t.client({ ip: freshIp() });
     const res = await signInWithTap(client, user.userPrincipalName, pass.temporaryAccessPass);
     assert.equal(res.status, 200, JSON.stringify(res.json));
     return { user, pass, client };
   }
-
-  before(async () => {
-    t = await startTestApp();
-    ({ client: admin, authenticator: adminKey } = await signedInAdmin(t));
-  });
-  after(async () => {
-    await t.close();
-  });
 
   test('a pass session reaches only security info: /v1.0/users and the logs answer 403 bootstrapSessionOnly', async () => {
     const { user, pass, client } = await bootstrapped();
@@ -61,12 +40,16 @@ describe('sessions', () => {
   });
 
   test('an admin signed in with a pass is sent to a passkey sign-in before the admin console', async () => {
-    const { user, pass } = await newUserWithTap(admin, upn('newadmin'), { isUsableOnce: true });
-    const role = await admin.request('POST', '/v1.0/directoryRoles/62e90394-69f5-4237-9190-012177145e10/members/$ref', {
-      '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}`,
-    });
+    const { user, pass } = await newUserWithTap(suite.admin, upn('newadmin'), { isUsableOnce: true });
+    const role = await suite.admin.request(
+      'POST',
+      '/v1.0/directoryRoles/62e90394-69f5-4237-9190-012177145e10/members/$ref',
+      {
+        '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}`,
+      },
+    );
     assert.equal(role.status, 204);
-    const client = t.client({ ip: freshIp() });
+    const client = suite.t.client({ ip: freshIp() });
     assert.equal((await signInWithTap(client, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
     const page = await client.request('GET', '/admin');
     assert.equal(page.status, 303);
@@ -80,9 +63,9 @@ describe('sessions', () => {
     const minutes =
       (new Date(session.expiresDateTime).getTime() - new Date(session.authenticatedDateTime).getTime()) / 60_000;
     assert.equal(minutes, 10);
-    t.advance(9);
+    suite.t.advance(9);
     assert.equal((await client.request('GET', '/api/session')).status, 200);
-    t.advance(2);
+    suite.t.advance(2);
     assertGraphError(await client.request('GET', '/api/session'), 401, 'unauthenticated');
     const late = await registerPasskey(client, createSoftwareAuthenticator());
     assert.equal(late.status, 401);
@@ -90,13 +73,13 @@ describe('sessions', () => {
 
   test('the registration window follows the policy setting', async () => {
     await freshAdmin();
-    assert.equal((await admin.request('PATCH', TAP_POLICY, { registrationWindowInMinutes: 3 })).status, 204);
+    assert.equal((await suite.admin.request('PATCH', TAP_POLICY, { registrationWindowInMinutes: 3 })).status, 204);
     try {
       const { client } = await bootstrapped({ isUsableOnce: true });
-      t.advance(4);
+      suite.t.advance(4);
       assertGraphError(await client.request('GET', '/api/session'), 401, 'unauthenticated');
     } finally {
-      assert.equal((await admin.request('PATCH', TAP_POLICY, { registrationWindowInMinutes: 10 })).status, 204);
+      assert.equal((await suite.admin.request('PATCH', TAP_POLICY, { registrationWindowInMinutes: 10 })).status, 204);
     }
   });
 
@@ -124,12 +107,12 @@ describe('sessions', () => {
     });
     assertGraphError(failed, 400, 'passkeyRegistrationFailed', /Try again/);
 
-    t.advance(3);
+    suite.t.advance(3);
     const retried = await registerPasskey(client, key, 'Laptop');
     assert.equal(retried.status, 201, JSON.stringify(retried.json));
-    const signIn = await signInWithPasskey(t.client({ ip: freshIp() }), key);
+    const signIn = await signInWithPasskey(suite.t.client({ ip: freshIp() }), key);
     assert.equal(signIn.status, 200);
-    const methods = await admin.request('GET', `/v1.0/users/${user.id}/authentication/fido2Methods`);
+    const methods = await suite.admin.request('GET', `/v1.0/users/${user.id}/authentication/fido2Methods`);
     assert.deepEqual(
       methods.json.value.map((m: { displayName: string }) => m.displayName),
       ['Laptop'],
@@ -140,10 +123,10 @@ describe('sessions', () => {
     const { client, user } = await bootstrapped({ isUsableOnce: true });
     assert.equal((await registerPasskey(client, createSoftwareAuthenticator(), 'Phone')).status, 201);
     // The pass is retired (retireOnPasskeyRegistration) but this session keeps its window.
-    const taps = await admin.request('GET', `/v1.0/users/${user.id}/authentication/temporaryAccessPassMethods`);
+    const taps = await suite.admin.request('GET', `/v1.0/users/${user.id}/authentication/temporaryAccessPassMethods`);
     assert.deepEqual(taps.json.value, []);
     assert.equal((await registerPasskey(client, createSoftwareAuthenticator(), 'Key')).status, 201);
-    const passkeys = await admin.request('GET', `/v1.0/users/${user.id}/authentication/fido2Methods`);
+    const passkeys = await suite.admin.request('GET', `/v1.0/users/${user.id}/authentication/fido2Methods`);
     assert.equal(passkeys.json.value.length, 2);
   });
 
@@ -156,8 +139,8 @@ describe('sessions', () => {
   });
 
   test('the session cookie is HttpOnly and SameSite=Strict, and a new sign-in replaces the old token', async () => {
-    const { user, pass } = await newUserWithTap(admin, upn('cookie'), { isUsableOnce: false });
-    const client = t.client({ ip: freshIp() });
+    const { user, pass } = await newUserWithTap(suite.admin, upn('cookie'), { isUsableOnce: false });
+    const client = suite.t.client({ ip: freshIp() });
     const flow = await client.request('POST', '/api/signin/identify', { identifier: user.userPrincipalName });
     const res = await client.request('POST', '/api/signin/tap', {
       flowId: flow.json.flowId,
@@ -170,19 +153,19 @@ describe('sessions', () => {
 
     assert.equal((await signInWithTap(client, user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
     assert.notEqual(client.cookie, first);
-    const stale = t.client();
+    const stale = suite.t.client();
     stale.cookie = first;
     assertGraphError(await stale.request('GET', '/api/session'), 401, 'unauthenticated');
   });
 
   test('a full session ends after an hour without use', async () => {
-    const person = t.client();
-    assert.equal((await signInWithPasskey(person, adminKey)).status, 200);
-    t.advance(59);
+    const person = suite.t.client();
+    assert.equal((await signInWithPasskey(person, suite.adminKey)).status, 200);
+    suite.t.advance(59);
     assert.equal((await person.request('GET', '/api/session')).status, 200, 'use keeps it alive');
-    t.advance(59);
+    suite.t.advance(59);
     assert.equal((await person.request('GET', '/api/session')).status, 200);
-    t.advance(61);
+    suite.t.advance(61);
     assertGraphError(await person.request('GET', '/api/session'), 401, 'unauthenticated');
   });
 });

@@ -1,9 +1,8 @@
 // /v1.0/users with Graph's shapes: create (no passwords), validation, uniqueness, get by id or UPN, update,
 // delete, and listing with paging, $filter and $search.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { signedInAdmin, startTestApp, type TestApp, type TestClient } from '../kit/app.ts';
-import { allPages, assertGraphError, onboardPerson } from '../kit/directory.ts';
+import { describe, test } from 'node:test';
+import { adminSuite, allPages, assertGraphError, onboardPerson } from '../kit/directory.ts';
 
 const USER_FIELDS = [
   '@odata.context',
@@ -18,21 +17,16 @@ const USER_FIELDS = [
 ];
 
 describe('users', () => {
-  let t: TestApp;
-  let admin: TestClient;
+  const suite = adminSuite();
 
-  const create = (body: Record<string, unknown>) => admin.request('POST', '/v1.0/users', body);
+  const create = (body: Record<string, unknown>) => suite.admin.request('POST', '/v1.0/users', body);
   const count = async (prefix: string) =>
-    (await allPages(admin, `/v1.0/users?$filter=${encodeURIComponent(`startswith(userPrincipalName,'${prefix}')`)}`))
-      .items.length;
-
-  before(async () => {
-    t = await startTestApp();
-    ({ client: admin } = await signedInAdmin(t));
-  });
-  after(async () => {
-    await t.close();
-  });
+    (
+      await allPages(
+        suite.admin,
+        `/v1.0/users?$filter=${encodeURIComponent(`startswith(userPrincipalName,'${prefix}')`)}`,
+      )
+    ).items.length;
 
   test('creating a user answers 201 with the Graph user and no password anywhere', async () => {
     const res = await create({
@@ -77,7 +71,7 @@ describe('users', () => {
     assert.equal(await count('pat.'), 0);
     // Nor can an update set one.
     const user = await create({ displayName: 'Pat', userPrincipalName: 'pat@contoso.test' });
-    const patch = await admin.request('PATCH', `/v1.0/users/${user.json.id}`, {
+    const patch = await suite.admin.request('PATCH', `/v1.0/users/${user.json.id}`, {
       passwordProfile: { password: 'Secret123!' },
     });
     assertGraphError(patch, 400, 'badRequest', /never have a password/);
@@ -127,34 +121,34 @@ describe('users', () => {
     assertGraphError(dup, 409, 'conflict', /already exists/);
     // Renaming someone else onto it is refused the same way.
     const other = await create({ displayName: 'Other', userPrincipalName: 'other.case@contoso.test' });
-    const rename = await admin.request('PATCH', `/v1.0/users/${other.json.id}`, {
+    const rename = await suite.admin.request('PATCH', `/v1.0/users/${other.json.id}`, {
       userPrincipalName: 'CASE.SENSITIVE@contoso.test',
     });
     assertGraphError(rename, 409, 'conflict');
     assert.equal(
-      (await admin.request('GET', `/v1.0/users/${other.json.id}`)).json.userPrincipalName,
+      (await suite.admin.request('GET', `/v1.0/users/${other.json.id}`)).json.userPrincipalName,
       'other.case@contoso.test',
     );
   });
 
   test('a user is found by id and by userPrincipalName in any case; an unknown one is 404', async () => {
     const created = await create({ displayName: 'Find Me', userPrincipalName: 'find.me@contoso.test' });
-    const byId = await admin.request('GET', `/v1.0/users/${created.json.id}`);
-    const byUpn = await admin.request('GET', '/v1.0/users/FIND.ME@contoso.test');
-    const byUpperId = await admin.request('GET', `/v1.0/users/${created.json.id.toUpperCase()}`);
+    const byId = await suite.admin.request('GET', `/v1.0/users/${created.json.id}`);
+    const byUpn = await suite.admin.request('GET', '/v1.0/users/FIND.ME@contoso.test');
+    const byUpperId = await suite.admin.request('GET', `/v1.0/users/${created.json.id.toUpperCase()}`);
     for (const res of [byId, byUpn, byUpperId]) {
       assert.equal(res.status, 200, JSON.stringify(res.json));
       assert.equal(res.json.id, created.json.id);
       assert.equal(res.json.displayName, 'Find Me');
     }
     assertGraphError(
-      await admin.request('GET', '/v1.0/users/nobody@contoso.test'),
+      await suite.admin.request('GET', '/v1.0/users/nobody@contoso.test'),
       404,
       'itemNotFound',
       /nobody@contoso.test/,
     );
     assertGraphError(
-      await admin.request('GET', '/v1.0/users/00000000-0000-4000-8000-000000000000'),
+      await suite.admin.request('GET', '/v1.0/users/00000000-0000-4000-8000-000000000000'),
       404,
       'itemNotFound',
     );
@@ -163,54 +157,59 @@ describe('users', () => {
   test('PATCH answers 204 and the change is visible; bad or empty changes are refused', async () => {
     const created = await create({ displayName: 'Old Name', userPrincipalName: 'old.name@contoso.test' });
     const url = `/v1.0/users/${created.json.id}`;
-    const res = await admin.request('PATCH', url, {
+    const res = await suite.admin.request('PATCH', url, {
       displayName: 'New Name',
       userPrincipalName: 'new.name@contoso.test',
       mail: 'new.name@contoso.test',
       employeeHireDate: '2027-01-04T00:00:00Z',
     });
     assert.equal(res.status, 204, JSON.stringify(res.json));
-    const after = await admin.request('GET', url);
+    const after = await suite.admin.request('GET', url);
     assert.equal(after.json.displayName, 'New Name');
     assert.equal(after.json.userPrincipalName, 'new.name@contoso.test');
     assert.equal(after.json.mail, 'new.name@contoso.test');
     assert.equal(after.json.employeeHireDate, '2027-01-04T00:00:00.000Z');
-    assert.equal((await admin.request('GET', '/v1.0/users/new.name@contoso.test')).json.id, created.json.id);
-    assertGraphError(await admin.request('GET', '/v1.0/users/old.name@contoso.test'), 404, 'itemNotFound');
+    assert.equal((await suite.admin.request('GET', '/v1.0/users/new.name@contoso.test')).json.id, created.json.id);
+    assertGraphError(await suite.admin.request('GET', '/v1.0/users/old.name@contoso.test'), 404, 'itemNotFound');
 
-    assertGraphError(await admin.request('PATCH', url, {}), 400, 'badRequest', /names no property/);
-    assertGraphError(await admin.request('PATCH', url, { id: 'x' }), 400, 'badRequest', /id is not a property/);
-    assertGraphError(await admin.request('PATCH', url, { mail: 'not mail' }), 400, 'badRequest', /mail must be/);
+    assertGraphError(await suite.admin.request('PATCH', url, {}), 400, 'badRequest', /names no property/);
+    assertGraphError(await suite.admin.request('PATCH', url, { id: 'x' }), 400, 'badRequest', /id is not a property/);
+    assertGraphError(await suite.admin.request('PATCH', url, { mail: 'not mail' }), 400, 'badRequest', /mail must be/);
     assertGraphError(
-      await admin.request('PATCH', url, { employeeHireDate: 'soon' }),
+      await suite.admin.request('PATCH', url, { employeeHireDate: 'soon' }),
       400,
       'badRequest',
       /employeeHireDate/,
     );
-    assert.equal((await admin.request('GET', url)).json.displayName, 'New Name');
+    assert.equal((await suite.admin.request('GET', url)).json.displayName, 'New Name');
   });
 
   test('DELETE answers 204, then the user is gone (404) and their sessions end', async () => {
-    const person = await onboardPerson(t, admin, 'leaver@contoso.test');
+    const person = await onboardPerson(suite.t, suite.admin, 'leaver@contoso.test');
     const url = `/v1.0/users/${person.user.id}`;
-    assert.equal((await admin.request('DELETE', url)).status, 204);
-    assertGraphError(await admin.request('GET', url), 404, 'itemNotFound');
-    assertGraphError(await admin.request('DELETE', url), 404, 'itemNotFound');
+    assert.equal((await suite.admin.request('DELETE', url)).status, 204);
+    assertGraphError(await suite.admin.request('GET', url), 404, 'itemNotFound');
+    assertGraphError(await suite.admin.request('DELETE', url), 404, 'itemNotFound');
     assertGraphError(await person.client.request('GET', '/api/session'), 401, 'unauthenticated');
     // The same UPN can be used again for a new account.
     assert.equal((await create({ displayName: 'Again', userPrincipalName: 'leaver@contoso.test' })).status, 201);
   });
 
   test('an admin cannot delete or disable their own account', async () => {
-    const me = (await admin.request('GET', '/v1.0/me')).json;
-    assertGraphError(await admin.request('DELETE', `/v1.0/users/${me.id}`), 400, 'badRequest', /your own account/);
+    const me = (await suite.admin.request('GET', '/v1.0/me')).json;
     assertGraphError(
-      await admin.request('PATCH', `/v1.0/users/${me.id}`, { accountEnabled: false }),
+      await suite.admin.request('DELETE', `/v1.0/users/${me.id}`),
       400,
       'badRequest',
       /your own account/,
     );
-    assert.equal((await admin.request('GET', '/api/session')).status, 200);
+    assertGraphError(
+      await suite.admin.request('PATCH', `/v1.0/users/${me.id}`, { accountEnabled: false }),
+      400,
+      'badRequest',
+      /your own account/,
+    );
+    assert.equal((await suite.admin.request('GET', '/api/session')).status, 200);
   });
 
   test('listing pages with $top and @odata.nextLink until it is absent, sorted by displayName, without repeats', async () => {
@@ -227,7 +226,7 @@ describe('users', () => {
       assert.equal((await create({ displayName, userPrincipalName: `pager${i}@contoso.test` })).status, 201);
     }
     const filter = encodeURIComponent("startswith(displayName,'pager')");
-    const { pages, items } = await allPages(admin, `/v1.0/users?$top=3&$filter=${filter}`);
+    const { pages, items } = await allPages(suite.admin, `/v1.0/users?$top=3&$filter=${filter}`);
     assert.deepEqual(
       pages.map((p) => p.length),
       [3, 3, 1],
@@ -238,8 +237,8 @@ describe('users', () => {
     );
 
     // Unfiltered, paging two at a time visits every user exactly once.
-    const everyone = await admin.request('GET', '/v1.0/users?$top=999');
-    const paged = await allPages(admin, '/v1.0/users?$top=2');
+    const everyone = await suite.admin.request('GET', '/v1.0/users?$top=999');
+    const paged = await allPages(suite.admin, '/v1.0/users?$top=2');
     assert.equal(everyone.json['@odata.nextLink'], undefined);
     assert.deepEqual(
       paged.items.map((u) => u.id),
@@ -250,44 +249,47 @@ describe('users', () => {
   test('$filter supports startswith on displayName and userPrincipalName and eq on userPrincipalName; others answer 400', async () => {
     await create({ displayName: 'Filter Target', userPrincipalName: 'filter.target@contoso.test' });
     const byUpn = await allPages(
-      admin,
+      suite.admin,
       `/v1.0/users?$filter=${encodeURIComponent("startswith(userPrincipalName,'FILTER.')")}`,
     );
     assert.deepEqual(
       byUpn.items.map((u) => u.userPrincipalName),
       ['filter.target@contoso.test'],
     );
-    const eq = await admin.request(
+    const eq = await suite.admin.request(
       'GET',
       `/v1.0/users?$filter=${encodeURIComponent("userPrincipalName eq 'Filter.Target@contoso.test'")}`,
     );
     assert.equal(eq.json.value.length, 1);
-    const none = await admin.request(
+    const none = await suite.admin.request(
       'GET',
       `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'zzz')")}`,
     );
     assert.deepEqual(none.json.value, []);
     // A LIKE wildcard in the value is matched literally.
-    const wildcard = await admin.request(
+    const wildcard = await suite.admin.request(
       'GET',
       `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'%')")}`,
     );
     assert.deepEqual(wildcard.json.value, []);
-    const unsupported = await admin.request('GET', `/v1.0/users?$filter=${encodeURIComponent("jobTitle eq 'x'")}`);
+    const unsupported = await suite.admin.request(
+      'GET',
+      `/v1.0/users?$filter=${encodeURIComponent("jobTitle eq 'x'")}`,
+    );
     assertGraphError(unsupported, 400, 'badRequest', /Unsupported \$filter.*startswith/);
   });
 
   test('$search needs the ConsistencyLevel: eventual header (400 without it) and matches names anywhere', async () => {
     await create({ displayName: 'Searchable Person', userPrincipalName: 'sp@contoso.test' });
     const search = `/v1.0/users?$search=${encodeURIComponent('"displayName:able pers"')}`;
-    assertGraphError(await admin.request('GET', search), 400, 'badRequest', /ConsistencyLevel: eventual/);
-    const found = await admin.request('GET', search, undefined, { ConsistencyLevel: 'eventual' });
+    assertGraphError(await suite.admin.request('GET', search), 400, 'badRequest', /ConsistencyLevel: eventual/);
+    const found = await suite.admin.request('GET', search, undefined, { ConsistencyLevel: 'eventual' });
     assert.equal(found.status, 200, JSON.stringify(found.json));
     assert.deepEqual(
       found.json.value.map((u: { userPrincipalName: string }) => u.userPrincipalName),
       ['sp@contoso.test'],
     );
-    const malformed = await admin.request('GET', '/v1.0/users?$search=able', undefined, {
+    const malformed = await suite.admin.request('GET', '/v1.0/users?$search=able', undefined, {
       ConsistencyLevel: 'eventual',
     });
     assertGraphError(malformed, 400, 'badRequest', /\$search must look like/);
@@ -295,10 +297,15 @@ describe('users', () => {
 
   test('$top outside 1-999 and a forged $skiptoken answer 400 saying what is allowed', async () => {
     for (const top of ['0', '1000', 'ten', '2.5']) {
-      assertGraphError(await admin.request('GET', `/v1.0/users?$top=${top}`), 400, 'badRequest', /\$top.*1 to 999/);
+      assertGraphError(
+        await suite.admin.request('GET', `/v1.0/users?$top=${top}`),
+        400,
+        'badRequest',
+        /\$top.*1 to 999/,
+      );
     }
     assertGraphError(
-      await admin.request('GET', '/v1.0/users?$skiptoken=bm90LWEtdG9rZW4'),
+      await suite.admin.request('GET', '/v1.0/users?$skiptoken=bm90LWEtdG9rZW4'),
       400,
       'badRequest',
       /follow @odata.nextLink/,
@@ -306,7 +313,7 @@ describe('users', () => {
   });
 
   test('GET /v1.0/me returns the signed-in person', async () => {
-    const me = await admin.request('GET', '/v1.0/me');
+    const me = await suite.admin.request('GET', '/v1.0/me');
     assert.equal(me.status, 200);
     assert.equal(me.json.userPrincipalName, 'admin@contoso.test');
   });

@@ -1,6 +1,8 @@
-// Helpers the API tests share: people with roles and passkeys, Graph error checks, paging, log reads.
+// Helpers the API tests share: a suite's app and admin, people with roles and passkeys, Graph error checks, paging,
+// log reads.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import { ROLES, type RoleKey } from '../../src/core/directory/roles.ts';
 import {
   createSoftwareAuthenticator,
@@ -8,8 +10,10 @@ import {
   ORIGIN,
   type Response,
   registerPasskey,
+  signedInAdmin,
   signInWithPasskey,
   signInWithTap,
+  startTestApp,
   type TestApp,
   type TestClient,
 } from './app.ts';
@@ -19,6 +23,66 @@ export { ROLES };
 
 /** A parsed JSON body, as loose as the kit's Response.json. */
 export type Json = Response['json'];
+
+/** What adminSuite() gives a describe block: its app and bootstrap admin, readable once `before` has run. */
+export interface AdminSuite {
+  /** The app under test, on its own fresh database. */
+  readonly t: TestApp;
+  /** The bootstrap Global Administrator, signed in with a passkey (a new client after freshAdmin()). */
+  readonly admin: TestClient;
+  /** The admin's passkey. */
+  readonly adminKey: SoftwareAuthenticator;
+  /** A new user principal name for this suite: `${name}${count}@contoso.test`. */
+  upn(name: string): string;
+  /** How many names upn() has handed out: the number in the latest one. */
+  readonly upnCount: number;
+  /** Time travel beyond the idle timeout ends the admin's session too: sign in again with the passkey. */
+  freshAdmin(): Promise<void>;
+}
+
+/**
+ * Registers `before` (a fresh app and a bootstrap admin signed in with a passkey) and `after` (closing the app)
+ * on the enclosing describe block. Call it first, so that the block's own `before` hooks run after it.
+ */
+export function adminSuite(options: { adminUpn?: string } = {}): AdminSuite {
+  let app: TestApp | undefined;
+  let admin: TestClient | undefined;
+  let adminKey: SoftwareAuthenticator | undefined;
+  let count = 0;
+  const ready = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`adminSuite().${name} is not set before the suite's before hook has run`);
+    return value;
+  };
+
+  before(async () => {
+    app = await startTestApp();
+    ({ client: admin, authenticator: adminKey } = await signedInAdmin(app, options.adminUpn));
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  return {
+    get t() {
+      return ready(app, 't');
+    },
+    get admin() {
+      return ready(admin, 'admin');
+    },
+    get adminKey() {
+      return ready(adminKey, 'adminKey');
+    },
+    upn: (name) => `${name}${++count}@contoso.test`,
+    get upnCount() {
+      return count;
+    },
+    async freshAdmin() {
+      const client = ready(app, 't').client();
+      assert.equal((await signInWithPasskey(client, ready(adminKey, 'adminKey'))).status, 200);
+      admin = client;
+    },
+  };
+}
 
 export const TAP_POLICY =
   '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';

@@ -10,6 +10,22 @@ import { collection, decodeSkipToken, encodeSkipToken, entity, parseTop } from '
 const TAP_CONFIG = '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 const isSeq = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
+/**
+ * One page of a log, newest first, by keyset on `seq`: `$top` rows (up to 1000, 1000 when absent) before the
+ * `$skiptoken`'s seq, and the token for the next page when there are more. `list` reads `limit` rows below `before`.
+ */
+async function newestFirstPage<Row extends { seq: unknown }>(
+  query: Record<string, string>,
+  list: (limit: number, before: number | undefined) => Promise<Row[]>,
+): Promise<{ page: Row[]; next: string | null }> {
+  const top = parseTop(query.$top, 1000, 1000);
+  const before = decodeSkipToken(query.$skiptoken, isSeq);
+  const rows = await list(top + 1, before);
+  const page = rows.slice(0, top);
+  const next = rows.length > top ? encodeSkipToken(Number(page[page.length - 1]!.seq)) : null;
+  return { page, next };
+}
+
 export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
   const origin = deps.config.origin;
   app.get(TAP_CONFIG, async (request) => {
@@ -32,11 +48,9 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get<{ Querystring: Record<string, string> }>('/v1.0/auditLogs/directoryAudits', async (request) => {
     await authorize(request, deps, 'auditLogs.read');
-    const top = parseTop(request.query.$top, 1000, 1000);
-    const before = decodeSkipToken(request.query.$skiptoken, isSeq);
-    const rows = await listAuditEvents(deps.db, top + 1, before);
-    const page = rows.slice(0, top);
-    const next = rows.length > top ? encodeSkipToken(Number(page[page.length - 1]!.seq)) : null;
+    const { page, next } = await newestFirstPage(request.query, (limit, before) =>
+      listAuditEvents(deps.db, limit, before),
+    );
     const value = page.map((r) => {
       const by = r.initiated_by as {
         kind: string;
@@ -85,11 +99,9 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get<{ Querystring: Record<string, string> }>('/v1.0/auditLogs/signIns', async (request) => {
     await authorize(request, deps, 'auditLogs.read');
-    const top = parseTop(request.query.$top, 1000, 1000);
-    const before = decodeSkipToken(request.query.$skiptoken, isSeq);
-    const rows = await listSignInEvents(deps.db, top + 1, before);
-    const page = rows.slice(0, top);
-    const next = rows.length > top ? encodeSkipToken(Number(page[page.length - 1]!.seq)) : null;
+    const { page, next } = await newestFirstPage(request.query, (limit, before) =>
+      listSignInEvents(deps.db, limit, before),
+    );
     const value = page.map((r) => ({
       id: r.id,
       createdDateTime: new Date(r.created_at).toISOString(),
