@@ -7,7 +7,7 @@ import { PasslessError } from '../core/errors.ts';
 import { restingState, type SignInFlow, sanitizeReturnTo, transitionSignIn } from '../core/flows/sign-in.flow.ts';
 import { verifyAgainstDecoy, verifyTapCode } from '../core/methods/tap/tap-verifier.ts';
 import { evaluateTapUsability, normalizeTapInput, tapEndsAt } from '../core/methods/tap/temporary-access-pass.ts';
-import { delaySchedule, THROTTLE } from '../core/policy/throttle.ts';
+import { delaySchedule, THROTTLE_MEMORY_MINUTES, THROTTLES, type ThrottleRule } from '../core/policy/throttle.ts';
 import type { Db } from '../storage/database.ts';
 import { advanceFlow, createFlow, getFlow, type StoredFlow } from '../storage/repositories/flows.repository.ts';
 import { listGroupIdsOfUser } from '../storage/repositories/groups.repository.ts';
@@ -197,8 +197,16 @@ export async function signInWithTap(
   const addressKey = `tap:address:${ctx.ipAddress}`;
 
   // Guard: each attempt is counted before the pass is checked (see throttle.ts); a waiting key refuses it.
-  const claim = (key: string) => ({ key, now, memoryMinutes: THROTTLE.memoryMinutes, schedule: delaySchedule() });
-  const wait = Math.max(await claimAttempt(deps.db, claim(accountKey)), await claimAttempt(deps.db, claim(addressKey)));
+  const claim = (key: string, rule: ThrottleRule) => ({
+    key,
+    now,
+    memoryMinutes: THROTTLE_MEMORY_MINUTES,
+    schedule: delaySchedule(rule),
+  });
+  const wait = Math.max(
+    await claimAttempt(deps.db, claim(accountKey, THROTTLES.account)),
+    await claimAttempt(deps.db, claim(addressKey, THROTTLES.address)),
+  );
   // An unknown account does the same queries and the same scrypt work as a known one (ASVS 5.0 6.3.8).
   const user = await getUserById(deps.db, flow.userId ?? randomUUID());
   if (wait > 0) {
@@ -220,7 +228,7 @@ export async function signInWithTap(
   // The right pass is not a guess: NIST 800-63B-4 §3.2.2 disregards this account's earlier failures; the
   // address keeps its earlier failures (others behind it may be guessing) but not this attempt.
   await clearThrottle(deps.db, accountKey);
-  await forgiveAttempt(deps.db, claim(addressKey));
+  await forgiveAttempt(deps.db, claim(addressKey, THROTTLES.address));
 
   // From here the caller holds the right pass, so telling them why it cannot be used reveals nothing new.
   if (!user.accountEnabled) {

@@ -1,14 +1,16 @@
-import { ACTIVITIES, type Actor, auditEvent } from '../core/audit/audit.ts';
+import { type Actor, auditEvent } from '../core/audit/audit.ts';
 import { applyTapPolicyPatch, DEFAULT_TAP_POLICY, type TapPolicy } from '../core/methods/tap/tap-policy.ts';
 import type { Db } from '../storage/database.ts';
 import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
-import { ensureSetting, putSetting } from '../storage/repositories/settings.repository.ts';
+import { ensureSetting, getSetting, putSetting } from '../storage/repositories/settings.repository.ts';
 import type { Deps, RequestContext } from './deps.ts';
 
 const KEY = 'authenticationMethodsPolicy.TemporaryAccessPass';
 
 export async function getTapPolicy(db: Db, now: Date): Promise<TapPolicy> {
-  const stored = await ensureSetting<TapPolicy>(db, KEY, DEFAULT_TAP_POLICY, now);
+  // Read first: the write that seeds the default happens once, not on every sign-in.
+  const stored =
+    (await getSetting<TapPolicy>(db, KEY)) ?? (await ensureSetting<TapPolicy>(db, KEY, DEFAULT_TAP_POLICY, now));
   // Fields added in later versions take their defaults.
   return { ...DEFAULT_TAP_POLICY, ...stored };
 }
@@ -45,5 +47,3 @@ export async function updateTapPolicy(
     return next;
   });
 }
-
-export const TAP_POLICY_ACTIVITY = ACTIVITIES.updateTapPolicy.activityDisplayName;

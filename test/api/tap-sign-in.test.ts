@@ -2,6 +2,7 @@
 // the one-time race, throttling per account and per address, and disabled accounts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { THROTTLES } from '../../src/core/policy/throttle.ts';
 import { newUserWithTap, type Response, signInWithPasskey, signInWithTap } from '../kit/app.ts';
 import {
   adminSuite,
@@ -193,11 +194,28 @@ describe('signing in with a Temporary Access Pass', () => {
     const { user, pass } = await newUserWithTap(suite.admin, upn('victim'), { isUsableOnce: false });
     const guesser = freshIp();
     let guess = 0;
-    await failTimes(6, () => attempt(`guess${suite.upnCount}-${++guess}@contoso.test`, WRONG, guesser));
+    // Past the address's free budget, each guess at a different account: only the address counter can refuse.
+    await failTimes(THROTTLES.address.freeFailures + 3, () =>
+      attempt(`guess${suite.upnCount}-${++guess}@contoso.test`, WRONG, guesser),
+    );
     // A fresh account, even with the right pass, is refused from the guessing address ...
     assertGraphError(await attempt(user.userPrincipalName, pass.temporaryAccessPass, guesser), 429, 'tooManyAttempts');
     // ... and accepted from any other address.
     assert.equal((await attempt(user.userPrincipalName, pass.temporaryAccessPass)).status, 200);
+  });
+
+  test('ten new people behind one office address sign in with their passes at the same moment', async () => {
+    await freshAdmin();
+    const people = [];
+    for (let i = 0; i < 10; i++) people.push(await newUserWithTap(suite.admin, upn('office'), { isUsableOnce: true }));
+    const office = freshIp();
+    const results = await Promise.all(
+      people.map(({ user, pass }) => attempt(user.userPrincipalName, pass.temporaryAccessPass, office)),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      people.map(() => 200),
+    );
   });
 
   test('a disabled account cannot sign in with its right pass nor its passkey, and disabling ends its sessions', async () => {
