@@ -22,7 +22,8 @@ import { getTapPolicy } from './tap-policy.service.ts';
 export function assertRecentAuthentication(deps: Deps, session: ActiveSession): void {
   const ageMs = deps.clock().getTime() - session.authenticatedAt.getTime();
   // Entra: MFA within the last 5 minutes before registering a passkey; ASVS 7.5.1 re-authentication.
-  // A bootstrap session may register for its whole (short, pass-bounded) life: that is its purpose.
+  // A bootstrap session may register for its whole life: it is the pass's registration window, which the policy
+  // sets (registrationWindowInMinutes) and which ends with the pass.
   if (session.kind === 'full' && ageMs > deps.config.reauthenticationWindowMinutes * 60_000) {
     throw new PasslessError('reauthenticationRequired');
   }

@@ -251,9 +251,10 @@ export async function signInWithTap(
   }
 
   const sessionToken = generateSessionToken();
-  // One-time pass: a window to finish (and retry) registration. Never longer than the pass itself.
-  const window = tap.isUsableOnce ? policy.registrationWindowInMinutes : deps.config.sessionLifetimeMinutes;
-  const expiresAt = new Date(Math.min(tapEndsAt(tap).getTime(), now.getTime() + window * 60_000));
+  // The bootstrap session is the registration window (the policy's, 10 minutes by default), in which a failed
+  // or cancelled ceremony can be retried; it never outlives the pass. A multi-use pass can start another one.
+  const window = policy.registrationWindowInMinutes * 60_000;
+  const expiresAt = new Date(Math.min(tapEndsAt(tap).getTime(), now.getTime() + window));
   try {
     await deps.db.transaction().execute(async (trx) => {
       if (tap.isUsableOnce && !(await consumeOneTimeTap(trx, tap.id, now))) {

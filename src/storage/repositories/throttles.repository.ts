@@ -25,7 +25,9 @@ export async function claimAttempt(db: Db, claim: ThrottleClaim): Promise<number
       last_failure_at = EXCLUDED.last_failure_at,
       blocked_until = EXCLUDED.last_failure_at + make_interval(secs => (${claim.schedule}::int[])[
         least(CASE WHEN t.last_failure_at < ${staleBefore} THEN 1 ELSE t.failures + 1 END, ${claim.schedule.length})])
-    WHERE t.blocked_until <= ${claim.now}
+    -- A zero delay leaves blocked_until = last_failure_at: concurrent requests whose clocks read a few
+    -- milliseconds earlier must not take that as a wait.
+    WHERE t.blocked_until <= greatest(${claim.now}::timestamptz, t.last_failure_at)
     RETURNING failures`.execute(db);
   if (result.rows.length > 0) return 0;
   const row = await db.selectFrom('throttles').select('blocked_until').where('key', '=', claim.key).executeTakeFirst();
