@@ -24,10 +24,19 @@ const SERVER_START_TIMEOUT_MS = 45_000;
 export interface Server {
   /** http://localhost:<port> — `localhost`, because that is the WebAuthn RP ID. */
   url: string;
+  /** The server's PASSLESS_DATA_DIR (its embedded database and the lock file), removed by `stop()`. */
+  dataDir: string;
   /** The one-time pass printed for the bootstrap admin on first start. */
   bootstrapPass: string;
-  /** Everything the server printed so far (for failure messages). */
+  /** Everything the server printed so far, over all its starts (for failure messages). */
   output(): string;
+  /**
+   * Stops the server process gracefully (SIGTERM; fails unless it exits with 0), runs `whileStopped` on the kept
+   * data directory, then starts `passless serve` again on the same port and data directory (so the browsers'
+   * origin, cookies and passkeys still fit) and waits for /healthz. Sessions live in the database, so signed-in
+   * tabs stay signed in.
+   */
+  restart(whileStopped?: (dataDir: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,11 +66,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `passless serve` on a free port with a fresh embedded database and waits for /healthz. */
-export async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'passless-e2e-data-'));
+/** One `passless serve` process. */
+interface ServeProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnServe(port: number, url: string, dataDir: string, print: (chunk: string) => void): ServeProcess {
   const child = spawn(process.execPath, [join(ROOT, 'bin/passless.mjs'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -71,51 +82,106 @@ export async function startServer(): Promise<Server> {
       PASSLESS_LOG_LEVEL: 'warn',
       PASSLESS_BOOTSTRAP_ADMIN: ADMIN_UPN,
       PASSLESS_PUBLIC_URL: url,
-      DATABASE_URL: '', // always the embedded database, in its own fresh directory
+      DATABASE_URL: '', // always the embedded database, in its own directory
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  child.stdout!.setEncoding('utf8').on('data', print);
+  child.stderr!.setEncoding('utf8').on('data', print);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited };
+}
+
+/** SIGTERM, and SIGKILL if it has not exited after 5 s; returns how it ended and whether it needed the SIGKILL. */
+async function terminate(
+  serve: ServeProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }> {
+  let killed = false;
+  if (serve.child.exitCode === null && serve.child.signalCode === null) {
+    serve.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      killed = true;
+      serve.child.kill('SIGKILL');
+    }, 5_000);
+    await serve.exited;
+    clearTimeout(timer);
+  }
+  children.delete(serve.child);
+  const { code, signal } = await serve.exited;
+  return { code, signal, killed };
+}
+
+/** Waits until the process answers GET /healthz 200 (and, when asked, has printed the bootstrap pass). */
+async function waitUntilReady(
+  serve: ServeProcess,
+  url: string,
+  output: () => string,
+  needsBootstrapPass: boolean,
+): Promise<string | undefined> {
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  let pass: string | undefined;
+  for (;;) {
+    const { child } = serve;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `passless serve exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`,
+      );
+    }
+    pass ??= /Temporary Access Pass:\s+(\S+)\s+\(one-time/.exec(output())?.[1];
+    if ((pass || !needsBootstrapPass) && (await healthy(url))) return pass;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `passless serve was not ready within ${SERVER_START_TIMEOUT_MS / 1000} s (${
+          pass || !needsBootstrapPass ? 'GET /healthz never answered 200' : 'no bootstrap Temporary Access Pass printed'
+        }):\n${output()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Starts `passless serve` on a free port with a fresh embedded database and waits for /healthz. */
+export async function startServer(): Promise<Server> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'passless-e2e-data-'));
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  const print = (chunk: string) => {
     out += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  };
+  const output = () => out;
+  let current: ServeProcess | undefined = spawnServe(port, url, dataDir, print);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    children.delete(child);
+    if (current) await terminate(current);
+    current = undefined;
     rmSync(dataDir, { recursive: true, force: true });
+  };
+  const restart = async (whileStopped?: (dataDir: string) => Promise<void>) => {
+    if (stopped || !current) throw new Error('restart() of a server that is stopped');
+    const ended = await terminate(current);
+    current = undefined;
+    if (ended.killed || ended.code !== 0) {
+      throw new Error(
+        `passless serve did not stop gracefully on SIGTERM (${
+          ended.killed ? 'killed after 5 s' : `exit ${ended.code ?? ended.signal}`
+        }):\n${out}`,
+      );
+    }
+    out += '\n--- restart ---\n';
+    await whileStopped?.(dataDir);
+    current = spawnServe(port, url, dataDir, print);
+    await waitUntilReady(current, url, output, false);
   };
 
   try {
-    const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
-    let pass: string | undefined;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`passless serve exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
-      }
-      pass ??= /Temporary Access Pass:\s+(\S+)\s+\(one-time/.exec(out)?.[1];
-      if (pass && (await healthy(url))) return { url, bootstrapPass: pass, output: () => out, stop };
-      if (Date.now() > deadline) {
-        throw new Error(
-          `passless serve was not ready within ${SERVER_START_TIMEOUT_MS / 1000} s (${
-            pass ? 'GET /healthz never answered 200' : 'no bootstrap Temporary Access Pass printed'
-          }):\n${out}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const bootstrapPass = (await waitUntilReady(current, url, output, true))!;
+    return { url, dataDir, bootstrapPass, output, restart, stop };
   } catch (error) {
     await stop();
     throw error;

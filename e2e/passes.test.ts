@@ -1,13 +1,19 @@
-// Temporary Access Pass sign-in messages in the page's alert region: wrong, reused, not yet valid, unknown account.
+// Temporary Access Pass sign-in messages in the page's alert region: wrong, reused, not yet valid, unknown account,
+// expired.
 //
-// An expired pass is not tested here: a pass lasts at least the policy's minimum lifetime (60 minutes by
-// default) and a start in the past counts from now, so expiry needs the server's clock to move, which the API
-// tests do with their controllable clock; this real server runs on real time.
+// A pass cannot expire during a test by waiting: it lasts at least the policy's minimum lifetime (60 minutes by
+// default) and a start in the past counts from now. So the expired pass is made by stopping the server, moving the
+// pass's start three hours into the past in its embedded database (with the project's own storage code, which
+// takes the data directory's lock as the server does), and starting the server again on the same data directory
+// and port. That journey runs last, so the restart cannot disturb the others.
 //
 // Wrong passes are throttled per source address and every browser here comes from the same one: this suite
 // makes three wrong attempts in all, within the throttle's free failures (src/core/policy/throttle.ts).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { openEmbedded } from '../src/storage/connection.ts';
+import { lockFilePath } from '../src/storage/data-dir-lock.ts';
 import {
   browserSuite,
   createUser,
@@ -127,4 +133,56 @@ browserSuite('Temporary Access Pass messages in a real browser', {}, (journey) =
       assert.equal(await sessionOf(page), null);
     },
   );
+
+  // Last: it restarts the server (the admin's session lives in the database and survives it, checked below).
+  journey('an expired pass says it has expired', async (stage) => {
+    const sam = await stage.person('sam', { autofill: false });
+    const user = await createUser(stage.admin.page, 'Sam Lee', 'sam@contoso.test');
+    const { temporaryAccessPass } = await issuePass(stage.admin.page, user.id, {
+      lifetimeInMinutes: 60,
+      isUsableOnce: true,
+    });
+
+    // Stop the server, move the pass's start into the past in its own database, start it again.
+    const lock = lockFilePath(stage.server.dataDir);
+    assert.ok(existsSync(lock), 'the running server holds the data directory lock');
+    await stage.server.restart(async (dataDir) => {
+      assert.ok(!existsSync(lock), 'the stopped server released the data directory lock');
+      const handle = await openEmbedded(dataDir);
+      try {
+        assert.ok(existsSync(lock), 'this process holds the lock while it edits the database');
+        const threeHoursAgo = new Date(Date.now() - 3 * 60 * 60_000);
+        const result = await handle.db
+          .updateTable('temporary_access_passes')
+          .set({ start_at: threeHoursAgo })
+          .where('user_id', '=', user.id)
+          .executeTakeFirst();
+        assert.equal(Number(result.numUpdatedRows), 1, "the user's one pass moved into the past");
+      } finally {
+        await handle.close();
+      }
+      assert.ok(!existsSync(lock), 'closing the database released the lock');
+    });
+    assert.ok(existsSync(lock), 'the restarted server holds the lock again');
+    assert.equal(
+      (await sessionOf(stage.admin.page))?.userPrincipalName,
+      'admin@contoso.test',
+      "the admin's session survived the restart",
+    );
+
+    // As the person: the right pass, now expired.
+    const page = sam.page;
+    await identify(page, 'sam@contoso.test');
+    await page.getByRole('textbox', { name: 'Temporary Access Pass' }).fill(temporaryAccessPass);
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/signin/tap');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const response = await answered;
+    const message = await expectText(page.getByRole('alert'), /expired/i);
+    await shot(page, '33-signin-expired-pass');
+    assert.match(message, /Temporary Access Pass has expired/i);
+    assert.equal(response.status(), 400);
+    assert.equal(((await response.json()) as { error?: { code?: string } }).error?.code, 'tapExpired');
+    assert.equal(new URL(page.url()).pathname, '/signin');
+    assert.equal(await sessionOf(page), null);
+  });
 });
