@@ -1,6 +1,6 @@
 // Authentication methods of a user: Temporary Access Passes and passkeys (fido2Methods), with Graph projections.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Actor, auditEvent, userTarget } from '../core/audit/audit.ts';
+import { type Actor, userTarget } from '../core/audit/audit.ts';
 import type { User } from '../core/directory/users.ts';
 import { PasslessError } from '../core/errors.ts';
 import { validatePasskeyName } from '../core/flows/passkey-registration.flow.ts';
@@ -15,7 +15,6 @@ import {
 } from '../core/methods/tap/temporary-access-pass.ts';
 import type { Db } from '../storage/database.ts';
 import { listGroupIdsOfUser } from '../storage/repositories/groups.repository.ts';
-import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
 import {
   deletePasskey,
   getPasskeyOfUser,
@@ -25,6 +24,7 @@ import {
 } from '../storage/repositories/passkeys.repository.ts';
 import { deleteSessionsOfTap } from '../storage/repositories/sessions.repository.ts';
 import { deleteTap, getTapOfUser, replaceTap } from '../storage/repositories/temporary-access-passes.repository.ts';
+import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 import { getTapPolicy } from './tap-policy.service.ts';
 
@@ -96,24 +96,19 @@ export async function issueTap(
     isUsableOnce: terms.isUsableOnce,
     usedAt: null,
   };
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, { ...ctx, now }, async ({ trx, audit }) => {
     const replaced = await replaceTap(trx, tap);
     // The replaced pass's bootstrap sessions end with it.
     if (replaced) await deleteSessionsOfTap(trx, replaced);
-    await insertAuditEvent(
-      trx,
-      auditEvent('adminRegisteredTap', {
-        initiatedBy: actor,
-        targets: [userTarget(target)],
-        details: {
-          startDateTime: tap.startAt.toISOString(),
-          lifetimeInMinutes: String(tap.lifetimeMinutes),
-          isUsableOnce: String(tap.isUsableOnce),
-        },
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('adminRegisteredTap', {
+      initiatedBy: actor,
+      targets: [userTarget(target)],
+      details: {
+        startDateTime: tap.startAt.toISOString(),
+        lifetimeInMinutes: String(tap.lifetimeMinutes),
+        isUsableOnce: String(tap.isUsableOnce),
+      },
+    });
   });
   const groupIds = await listGroupIdsOfUser(deps.db, target.id);
   // The code leaves the server exactly once, here.
@@ -128,8 +123,7 @@ export async function removeTap(
   tapId: string,
   by: 'admin' | 'user',
 ): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     if (!(await deleteTap(trx, target.id, tapId))) {
       throw new PasslessError('itemNotFound', {
         detail: 'No Temporary Access Pass with this id exists for this user.',
@@ -137,15 +131,10 @@ export async function removeTap(
     }
     // Deleting a pass ends the sessions it created.
     await deleteSessionsOfTap(trx, tapId);
-    await insertAuditEvent(
-      trx,
-      auditEvent(by === 'admin' ? 'adminDeletedTap' : 'userDeletedTap', {
-        initiatedBy: actor,
-        targets: [userTarget(target)],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit(by === 'admin' ? 'adminDeletedTap' : 'userDeletedTap', {
+      initiatedBy: actor,
+      targets: [userTarget(target)],
+    });
   });
 }
 
@@ -163,20 +152,14 @@ export async function removePasskey(
   id: string,
   by: 'admin' | 'user',
 ): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     const removed = await deletePasskey(trx, target.id, id);
     if (!removed) throw new PasslessError('itemNotFound', { detail: 'No passkey with this id exists for this user.' });
-    await insertAuditEvent(
-      trx,
-      auditEvent(by === 'admin' ? 'adminDeletedPasskey' : 'userDeletedPasskey', {
-        initiatedBy: actor,
-        targets: [userTarget(target)],
-        details: { passkeyName: removed.displayName },
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit(by === 'admin' ? 'adminDeletedPasskey' : 'userDeletedPasskey', {
+      initiatedBy: actor,
+      targets: [userTarget(target)],
+      details: { passkeyName: removed.displayName },
+    });
   });
 }
 
@@ -189,25 +172,19 @@ export async function updatePasskeyName(
   displayName: unknown,
 ): Promise<PasskeyCredential> {
   const name = validatePasskeyName(displayName);
-  const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
+  return auditedChange(deps, ctx, async ({ trx, audit }) => {
     const before = await getPasskey(trx, target.id, id);
     const renamed = await renamePasskey(trx, target.id, id, name);
     if (!renamed) throw new PasslessError('itemNotFound');
-    await insertAuditEvent(
-      trx,
-      auditEvent('userUpdatedPasskey', {
-        initiatedBy: actor,
-        targets: [
-          {
-            ...userTarget(target),
-            modifiedProperties: [{ displayName: 'displayName', oldValue: before.displayName, newValue: name }],
-          },
-        ],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('userUpdatedPasskey', {
+      initiatedBy: actor,
+      targets: [
+        {
+          ...userTarget(target),
+          modifiedProperties: [{ displayName: 'displayName', oldValue: before.displayName, newValue: name }],
+        },
+      ],
+    });
     return renamed;
   });
 }

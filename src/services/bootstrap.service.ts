@@ -1,16 +1,16 @@
 // The first Global Administrator, and the break-glass path from the server host: an account with the
 // Global Administrator role and a one-time pass valid 60 minutes. Audited like any other change.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { auditEvent, systemActor, userTarget } from '../core/audit/audit.ts';
+import { systemActor, userTarget } from '../core/audit/audit.ts';
 import { ROLES } from '../core/directory/roles.ts';
 import { validateUpn } from '../core/directory/users.ts';
 import { createTapVerifier } from '../core/methods/tap/tap-verifier.ts';
 import { generateTapCode } from '../core/methods/tap/temporary-access-pass.ts';
-import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
 import { addRoleMember } from '../storage/repositories/roles.repository.ts';
 import { deleteSessionsOfTap } from '../storage/repositories/sessions.repository.ts';
 import { replaceTap } from '../storage/repositories/temporary-access-passes.repository.ts';
 import * as users from '../storage/repositories/users.repository.ts';
+import { auditedChange } from './audited-change.ts';
 import type { Deps } from './deps.ts';
 import { getTapPolicy } from './tap-policy.service.ts';
 
@@ -33,7 +33,8 @@ export async function bootstrapAdmin(
   const policy = await getTapPolicy(deps.db, now);
   const code = generateTapCode(Math.max(policy.defaultLength, 12), (n) => randomBytes(n));
   const verifier = await createTapVerifier(code);
-  return deps.db.transaction().execute(async (trx) => {
+  // Not a request: the change gets a correlation id of its own.
+  return auditedChange(deps, { correlationId: randomUUID(), now }, async ({ trx, audit }) => {
     // Guard: on automatic first start, only an empty directory gets a bootstrap admin; the unique UPN
     // makes two instances starting at once create it only once.
     if (input.onlyIfEmpty && (await users.countUsers(trx)) > 0) return null;
@@ -66,16 +67,11 @@ export async function bootstrapAdmin(
       usedAt: null,
     });
     if (replaced) await deleteSessionsOfTap(trx, replaced);
-    await insertAuditEvent(
-      trx,
-      auditEvent('bootstrapAdmin', {
-        initiatedBy: systemActor(),
-        targets: [userTarget(user)],
-        details: { source: input.source },
-      }),
-      now,
-      randomUUID(),
-    );
+    await audit('bootstrapAdmin', {
+      initiatedBy: systemActor(),
+      targets: [userTarget(user)],
+      details: { source: input.source },
+    });
     return {
       userPrincipalName: user.userPrincipalName,
       temporaryAccessPass: code,

@@ -1,15 +1,15 @@
 // Users, role assignments and groups, each change committed with its audit record.
 import { randomUUID } from 'node:crypto';
-import { type Actor, auditEvent, type TargetResource, userTarget } from '../core/audit/audit.ts';
+import { type Actor, type TargetResource, userTarget } from '../core/audit/audit.ts';
 import { ROLE_LIST, type RoleKey } from '../core/directory/roles.ts';
 import { parseUserCreate, parseUserUpdate, type User } from '../core/directory/users.ts';
 import { PasslessError } from '../core/errors.ts';
 import type { Db } from '../storage/database.ts';
 import * as groups from '../storage/repositories/groups.repository.ts';
-import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
 import * as roles from '../storage/repositories/roles.repository.ts';
 import { deleteSessionsOfUser } from '../storage/repositories/sessions.repository.ts';
 import * as users from '../storage/repositories/users.repository.ts';
+import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,21 +32,15 @@ export async function findUser(db: Db, idOrUpn: string): Promise<User> {
 }
 
 export async function createUser(deps: Deps, ctx: RequestContext, actor: Actor, body: Record<string, unknown>) {
-  const now = deps.clock();
   const fields = parseUserCreate(body);
-  return deps.db.transaction().execute(async (trx) => {
+  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     const user = await users.createUser(trx, { ...fields, id: randomUUID(), createdAt: now });
     if (!user) {
       throw new PasslessError('conflict', {
         detail: `Another object with the same value for property userPrincipalName already exists (${fields.userPrincipalName}).`,
       });
     }
-    await insertAuditEvent(
-      trx,
-      auditEvent('addUser', { initiatedBy: actor, targets: [userTarget(user)] }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('addUser', { initiatedBy: actor, targets: [userTarget(user)] });
     return user;
   });
 }
@@ -58,12 +52,11 @@ export async function updateUser(
   target: User,
   body: Record<string, unknown>,
 ) {
-  const now = deps.clock();
   const changes = parseUserUpdate(body);
   if (changes.accountEnabled === false && actor.id === target.id) {
     throw new PasslessError('badRequest', { detail: 'You cannot disable your own account.' });
   }
-  return deps.db.transaction().execute(async (trx) => {
+  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     if (changes.userPrincipalName !== undefined) {
       const other = await users.getUserByUpn(trx, changes.userPrincipalName);
       if (other && other.id !== target.id) {
@@ -80,18 +73,13 @@ export async function updateUser(
       newValue: JSON.stringify((updated as unknown as Record<string, unknown>)[key] ?? null),
     }));
     const targets: TargetResource[] = [{ ...userTarget(updated), modifiedProperties }];
-    await insertAuditEvent(trx, auditEvent('updateUser', { initiatedBy: actor, targets }), now, ctx.correlationId);
+    await audit('updateUser', { initiatedBy: actor, targets });
     if (changes.accountEnabled === false && target.accountEnabled) {
       // ASVS 7.4.2: disabling an account ends all of its sessions.
       await deleteSessionsOfUser(trx, target.id);
-      await insertAuditEvent(
-        trx,
-        auditEvent('disableAccount', { initiatedBy: actor, targets }),
-        now,
-        ctx.correlationId,
-      );
+      await audit('disableAccount', { initiatedBy: actor, targets });
     } else if (changes.accountEnabled === true && !target.accountEnabled) {
-      await insertAuditEvent(trx, auditEvent('enableAccount', { initiatedBy: actor, targets }), now, ctx.correlationId);
+      await audit('enableAccount', { initiatedBy: actor, targets });
     }
     return updated;
   });
@@ -99,15 +87,9 @@ export async function updateUser(
 
 export async function deleteUser(deps: Deps, ctx: RequestContext, actor: Actor, target: User): Promise<void> {
   if (actor.id === target.id) throw new PasslessError('badRequest', { detail: 'You cannot delete your own account.' });
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     if (!(await users.deleteUser(trx, target.id))) throw new PasslessError('itemNotFound');
-    await insertAuditEvent(
-      trx,
-      auditEvent('deleteUser', { initiatedBy: actor, targets: [userTarget(target)] }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('deleteUser', { initiatedBy: actor, targets: [userTarget(target)] });
   });
 }
 
@@ -125,22 +107,16 @@ export async function assignRole(
   role: { id: string; displayName: string },
   target: User,
 ): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     if (!(await roles.addRoleMember(trx, role.id, target.id, now))) {
       throw new PasslessError('badRequest', {
         detail: "One or more added object references already exist for the following modified properties: 'members'.",
       });
     }
-    await insertAuditEvent(
-      trx,
-      auditEvent('addRoleMember', {
-        initiatedBy: actor,
-        targets: [userTarget(target), { id: role.id, displayName: role.displayName, type: 'Role' }],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('addRoleMember', {
+      initiatedBy: actor,
+      targets: [userTarget(target), { id: role.id, displayName: role.displayName, type: 'Role' }],
+    });
   });
 }
 
@@ -151,8 +127,7 @@ export async function unassignRole(
   role: { id: string; displayName: string; key: RoleKey },
   target: User,
 ): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     if (!(await roles.removeRoleMember(trx, role.id, target.id))) {
       throw new PasslessError('itemNotFound', { detail: 'This user does not hold this role.' });
     }
@@ -162,15 +137,10 @@ export async function unassignRole(
         detail: 'The last Global Administrator cannot be removed from the role.',
       });
     }
-    await insertAuditEvent(
-      trx,
-      auditEvent('removeRoleMember', {
-        initiatedBy: actor,
-        targets: [userTarget(target), { id: role.id, displayName: role.displayName, type: 'Role' }],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('removeRoleMember', {
+      initiatedBy: actor,
+      targets: [userTarget(target), { id: role.id, displayName: role.displayName, type: 'Role' }],
+    });
   });
 }
 
@@ -189,8 +159,7 @@ export async function createGroup(deps: Deps, ctx: RequestContext, actor: Actor,
     typeof body.mailNickname === 'string' && body.mailNickname
       ? body.mailNickname
       : displayName.replace(/[^A-Za-z0-9]/g, '').slice(0, 64) || 'group';
-  const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
+  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     const group = await groups.createGroup(trx, {
       id: randomUUID(),
       displayName: displayName.trim(),
@@ -198,32 +167,21 @@ export async function createGroup(deps: Deps, ctx: RequestContext, actor: Actor,
       mailNickname,
       createdAt: now,
     });
-    await insertAuditEvent(
-      trx,
-      auditEvent('addGroup', {
-        initiatedBy: actor,
-        targets: [{ id: group.id, displayName: group.displayName, type: 'Group' }],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('addGroup', {
+      initiatedBy: actor,
+      targets: [{ id: group.id, displayName: group.displayName, type: 'Group' }],
+    });
     return group;
   });
 }
 
 export async function deleteGroup(deps: Deps, ctx: RequestContext, actor: Actor, group: groups.Group): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     if (!(await groups.deleteGroup(trx, group.id))) throw new PasslessError('itemNotFound');
-    await insertAuditEvent(
-      trx,
-      auditEvent('deleteGroup', {
-        initiatedBy: actor,
-        targets: [{ id: group.id, displayName: group.displayName, type: 'Group' }],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('deleteGroup', {
+      initiatedBy: actor,
+      targets: [{ id: group.id, displayName: group.displayName, type: 'Group' }],
+    });
   });
 }
 
@@ -233,8 +191,7 @@ export async function changeGroupMember(
   actor: Actor,
   change: { group: groups.Group; user: User; add: boolean },
 ): Promise<void> {
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, ctx, async ({ trx, audit }) => {
     const changed = change.add
       ? await groups.addGroupMember(trx, change.group.id, change.user.id)
       : await groups.removeGroupMember(trx, change.group.id, change.user.id);
@@ -246,17 +203,9 @@ export async function changeGroupMember(
           })
         : new PasslessError('itemNotFound', { detail: 'This user is not a member of the group.' });
     }
-    await insertAuditEvent(
-      trx,
-      auditEvent(change.add ? 'addGroupMember' : 'removeGroupMember', {
-        initiatedBy: actor,
-        targets: [
-          userTarget(change.user),
-          { id: change.group.id, displayName: change.group.displayName, type: 'Group' },
-        ],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit(change.add ? 'addGroupMember' : 'removeGroupMember', {
+      initiatedBy: actor,
+      targets: [userTarget(change.user), { id: change.group.id, displayName: change.group.displayName, type: 'Group' }],
+    });
   });
 }

@@ -3,11 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
-import { type Actor, auditEvent, userTarget } from '../core/audit/audit.ts';
+import { type Actor, userTarget } from '../core/audit/audit.ts';
 import { PasslessError } from '../core/errors.ts';
 import { transitionRegistration, validatePasskeyName } from '../core/flows/passkey-registration.flow.ts';
 import { advanceFlow, createFlow, getFlow } from '../storage/repositories/flows.repository.ts';
-import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
 import {
   createPasskey,
   listCredentialIdsOfUser,
@@ -15,6 +14,7 @@ import {
 } from '../storage/repositories/passkeys.repository.ts';
 import type { ActiveSession } from '../storage/repositories/sessions.repository.ts';
 import { deleteTap, getTapOfUser } from '../storage/repositories/temporary-access-passes.repository.ts';
+import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 import { challengeOf, userHandleOf } from './passkey-assertion.ts';
 import { getTapPolicy } from './tap-policy.service.ts';
@@ -145,32 +145,22 @@ export async function finishPasskeyRegistration(
     createdAt: now,
     lastUsedAt: null,
   };
-  await deps.db.transaction().execute(async (trx) => {
+  await auditedChange(deps, { ...ctx, now }, async ({ trx, audit }) => {
     if (!(await createPasskey(trx, passkey))) {
       throw new PasslessError('passkeyRegistrationFailed', { detail: 'This passkey is already registered.' });
     }
     await advanceFlow(trx, { id: flow.id, expectedState: 'failed', state: 'completed', challenge: null });
     const target = userTarget(session.user);
-    await insertAuditEvent(
-      trx,
-      auditEvent('userRegisteredPasskey', {
-        initiatedBy: actor,
-        targets: [target],
-        details: { passkeyName: passkey.displayName, aaGuid: passkey.aaguid, synced: String(passkey.backupEligible) },
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('userRegisteredPasskey', {
+      initiatedBy: actor,
+      targets: [target],
+      details: { passkeyName: passkey.displayName, aaGuid: passkey.aaguid, synced: String(passkey.backupEligible) },
+    });
     // Retire the pass after the first passkey (Passless policy option); this session keeps its own window.
     const policy = await getTapPolicy(trx, now);
     const tap = policy.retireOnPasskeyRegistration ? await getTapOfUser(trx, session.userId) : null;
     if (tap && (await deleteTap(trx, session.userId, tap.id))) {
-      await insertAuditEvent(
-        trx,
-        auditEvent('tapRetired', { initiatedBy: actor, targets: [target] }),
-        now,
-        ctx.correlationId,
-      );
+      await audit('tapRetired', { initiatedBy: actor, targets: [target] });
     }
   });
   return passkey;

@@ -1,8 +1,8 @@
-import { type Actor, auditEvent } from '../core/audit/audit.ts';
+import type { Actor } from '../core/audit/audit.ts';
 import { applyTapPolicyPatch, DEFAULT_TAP_POLICY, type TapPolicy } from '../core/methods/tap/tap-policy.ts';
 import type { Db } from '../storage/database.ts';
-import { insertAuditEvent } from '../storage/repositories/logs.repository.ts';
 import { ensureSetting, getSetting, putSetting } from '../storage/repositories/settings.repository.ts';
+import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 
 const KEY = 'authenticationMethodsPolicy.TemporaryAccessPass';
@@ -21,8 +21,7 @@ export async function updateTapPolicy(
   actor: Actor,
   patch: Record<string, unknown>,
 ): Promise<TapPolicy> {
-  const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
+  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     const current = await getTapPolicy(trx, now);
     const next = applyTapPolicyPatch(current, patch);
     await putSetting(trx, KEY, next, now);
@@ -33,17 +32,12 @@ export async function updateTapPolicy(
         oldValue: JSON.stringify(current[field as keyof TapPolicy]),
         newValue: JSON.stringify(next[field as keyof TapPolicy]),
       }));
-    await insertAuditEvent(
-      trx,
-      auditEvent('updateTapPolicy', {
-        initiatedBy: actor,
-        targets: [
-          { id: 'TemporaryAccessPass', displayName: 'Temporary Access Pass', type: 'Policy', modifiedProperties },
-        ],
-      }),
-      now,
-      ctx.correlationId,
-    );
+    await audit('updateTapPolicy', {
+      initiatedBy: actor,
+      targets: [
+        { id: 'TemporaryAccessPass', displayName: 'Temporary Access Pass', type: 'Policy', modifiedProperties },
+      ],
+    });
     return next;
   });
 }

@@ -11,6 +11,15 @@ import { listRoleKeysOfUser } from '../../../storage/repositories/roles.reposito
 import { authenticate, requestContext } from '../../plugins/session.ts';
 import { credentialSchema } from './sign-in.routes.ts';
 
+// Naming and renaming a passkey take the same body; the schema only bounds its size, validatePasskeyName
+// gives the person the 1-64 character rule.
+export const passkeyNameBody = {
+  type: 'object',
+  required: ['displayName'],
+  additionalProperties: false,
+  properties: { displayName: { type: 'string', maxLength: 200 } },
+} as const;
+
 export function registerSecurityInfoRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/api/session', async (request) => {
     const { session, token } = await authenticate(request, deps, { allowBootstrap: true });
@@ -37,16 +46,7 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, deps: Deps): vo
 
   app.post<{ Body: { displayName: string } }>(
     '/api/security-info/passkeys/options',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['displayName'],
-          additionalProperties: false,
-          properties: { displayName: { type: 'string', maxLength: 200 } },
-        },
-      },
-    },
+    { schema: { body: passkeyNameBody } },
     async (request) => {
       const { session } = await authenticate(request, deps, { allowBootstrap: true });
       return startPasskeyRegistration(deps, session, request.body);

@@ -19,6 +19,7 @@ import { assertRecentAuthentication } from '../../../services/passkey-registrati
 import { listPasskeysOfUser } from '../../../storage/repositories/passkeys.repository.ts';
 import { listRoleKeysOfUser } from '../../../storage/repositories/roles.repository.ts';
 import { type Authenticated, authenticate, authorize, requestContext } from '../../plugins/session.ts';
+import { passkeyNameBody } from '../flows/security-info.routes.ts';
 import { collection, entity } from './odata.ts';
 
 type Params = { user: string; id: string };
@@ -163,17 +164,7 @@ export function registerAuthenticationRoutes(app: FastifyInstance, deps: Deps): 
   );
   app.patch<{ Params: Params; Body: { displayName: string } }>(
     '/v1.0/me/authentication/fido2Methods/:id',
-    {
-      schema: {
-        params,
-        body: {
-          type: 'object',
-          required: ['displayName'],
-          additionalProperties: false,
-          properties: { displayName: { type: 'string', maxLength: 200 } },
-        },
-      },
-    },
+    { schema: { params, body: passkeyNameBody } },
     async (request) => {
       const { auth, target } = await me(request);
       const renamed = await updatePasskeyName(
