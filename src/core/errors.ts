@@ -37,6 +37,10 @@ const REGISTRY = {
     message: 'Temporary Access Pass sign-in is not allowed for this account by policy. Contact your administrator.',
   },
   tooManyAttempts: { status: 429, message: 'Too many attempts. Wait before trying again.' },
+  tooManyRequests: {
+    status: 429,
+    message: 'Too many sign-ins were started from your network. Wait a minute and try again.',
+  },
   passkeyNotRecognized: {
     status: 400,
     message:

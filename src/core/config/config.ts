@@ -15,13 +15,14 @@ export interface PasslessConfig {
   sessionIdleMinutes: number;
   reauthenticationWindowMinutes: number;
   signInFlowMinutes: number;
+  signInStartsPerMinute: number;
   /** Derived from publicUrl. */
   origin: string;
   rpId: string;
   secureCookies: boolean;
 }
 
-type Kind = 'port' | 'string' | 'url' | 'boolean' | 'minutes' | 'logLevel' | 'upn' | 'databaseUrl';
+type Kind = 'port' | 'string' | 'url' | 'boolean' | 'minutes' | 'count' | 'logLevel' | 'upn' | 'databaseUrl';
 
 interface Setting {
   key: keyof PasslessConfig;
@@ -114,6 +115,14 @@ export const SETTINGS: readonly Setting[] = [
     default: '10',
     description: 'How long a sign-in or registration ceremony may take before it must be started again.',
   },
+  {
+    key: 'signInStartsPerMinute',
+    env: 'PASSLESS_SIGN_IN_STARTS_PER_MINUTE',
+    kind: 'count',
+    default: '600',
+    description:
+      'Sign-in ceremonies one client address may start per minute on one instance (bursts up to the same number); beyond it, 429. Stops an unauthenticated flood of sign-in flows. Raise it behind a proxy that hides many people behind one address.',
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -133,6 +142,11 @@ function parseValue(setting: Setting, raw: string): unknown {
     case 'minutes': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 43200) fail('expected whole minutes between 1 and 43200');
+      return n;
+    }
+    case 'count': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) fail('expected a whole number between 1 and 1000000');
       return n;
     }
     case 'boolean':

@@ -6,6 +6,7 @@ import type { Deps } from '../../../services/deps.ts';
 import { hashSessionToken } from '../../../services/session-tokens.ts';
 import { finishPasskeySignIn, identify, signInWithTap, startPasskeySignIn } from '../../../services/sign-in.service.ts';
 import { deleteSessionByTokenHash } from '../../../storage/repositories/sessions.repository.ts';
+import { createRateLimiter } from '../../plugins/rate-limit.ts';
 import {
   assertSameOrigin,
   clearSessionCookie,
@@ -31,6 +32,7 @@ export const credentialSchema = {
 } as const;
 
 export function registerSignInRoutes(app: FastifyInstance, deps: Deps): void {
+  const starts = createRateLimiter(deps.config.signInStartsPerMinute);
   const previous = (request: Parameters<typeof sessionToken>[0]) => {
     const token = sessionToken(request, deps.config);
     return token ? hashSessionToken(token) : undefined;
@@ -50,6 +52,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       assertSameOrigin(request, deps.config);
+      starts.take(request.ip);
       const result = await identify(deps, request.body);
       return { ...result, expiresAt: undefined, expiresDateTime: result.expiresAt.toISOString() };
     },
@@ -91,6 +94,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       assertSameOrigin(request, deps.config);
+      starts.take(request.ip);
       return startPasskeySignIn(deps, { flowId: request.body?.flowId, returnTo: request.body?.returnTo });
     },
   );
