@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { PasslessError } from '../core/errors.ts';
 import type { Deps } from '../services/deps.ts';
 import { newCorrelationId, registerErrorHandling, sendError } from './plugins/errors.ts';
-import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSecurityInfoRoutes } from './routes/flows/security-info.routes.ts';
 import { registerSignInRoutes } from './routes/flows/sign-in.routes.ts';
 import { registerAuthenticationRoutes } from './routes/graph/authentication.routes.ts';
@@ -38,6 +38,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
         error.code === 'FST_ERR_BAD_URL'
           ? 'The URL is not valid: check its percent-encoding.'
           : 'The URL is not valid: a part of it is too long.';
+      applySecurityHeaders(request, reply, deps.config);
       sendError(request, reply, new PasslessError('badRequest', { detail }));
     },
   });

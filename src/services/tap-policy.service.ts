@@ -1,7 +1,10 @@
 import type { Actor } from '../core/audit/audit.ts';
-import { applyTapPolicyPatch, DEFAULT_TAP_POLICY, type TapPolicy } from '../core/methods/tap/tap-policy.ts';
+import { PasslessError } from '../core/errors.ts';
+import { ALL_USERS, applyTapPolicyPatch, DEFAULT_TAP_POLICY, type TapPolicy } from '../core/methods/tap/tap-policy.ts';
 import type { Db } from '../storage/database.ts';
+import { getGroup } from '../storage/repositories/groups.repository.ts';
 import { ensureSetting, getSetting, putSetting } from '../storage/repositories/settings.repository.ts';
+import { getUserById } from '../storage/repositories/users.repository.ts';
 import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 
@@ -24,6 +27,7 @@ export async function updateTapPolicy(
   return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
     const current = await getTapPolicy(trx, now);
     const next = applyTapPolicyPatch(current, patch);
+    await assertTargetsExist(trx, next);
     await putSetting(trx, KEY, next, now);
     const modifiedProperties = Object.keys(patch)
       .filter((field) => field in next)
@@ -40,4 +44,22 @@ export async function updateTapPolicy(
     });
     return next;
   });
+}
+
+/** A target naming a group or user that does not exist would silently match nobody: refuse it instead. */
+async function assertTargetsExist(db: Db, policy: TapPolicy): Promise<void> {
+  for (const [field, targets] of [
+    ['includeTargets', policy.includeTargets],
+    ['excludeTargets', policy.excludeTargets],
+  ] as const) {
+    for (const target of targets) {
+      if (target.id === ALL_USERS) continue;
+      const exists = target.targetType === 'group' ? await getGroup(db, target.id) : await getUserById(db, target.id);
+      if (!exists) {
+        throw new PasslessError('badRequest', {
+          detail: `${field} names ${target.targetType} ${target.id}, which does not exist.`,
+        });
+      }
+    }
+  }
 }

@@ -319,6 +319,14 @@ describe('bad input', () => {
     assert.equal((await suite.admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
   });
 
+  test('a malformed URL answers 400 in the Graph shape, with the security headers', async () => {
+    const res = await suite.admin.request('GET', '/v1.0/users/%E0%A4%A');
+    assert.ok(res.status === 400 || res.status === 404, `status ${res.status}`);
+    assert.equal(typeof res.json.error.code, 'string');
+    assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
+
   test('every error carries a code, a message and the request id, and echoes the client-request-id', async () => {
     const { id, headers } = correlated();
     const responses: Response[] = [

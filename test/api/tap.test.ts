@@ -279,6 +279,10 @@ describe('Temporary Access Pass administration', () => {
       [{ includeTargets: [{ id: 'everyone', targetType: 'group' }] }, /includeTargets\[0\]\.id .*all_users/],
       [{ includeTargets: [{ id: 'all_users', targetType: 'team' }] }, /targetType must be "group" or "user"/],
       [{ excludeTargets: 'all_users' }, /excludeTargets must be an array/],
+      [
+        { includeTargets: [{ id: '00000000-0000-4000-8000-000000000000', targetType: 'group' }] },
+        /includeTargets names group 00000000-0000-4000-8000-000000000000, which does not exist/,
+      ],
       [{ registrationWindowInMinutes: 0 }, /registrationWindowInMinutes .*between 1 and 60/],
       [{ colour: 'blue' }, /colour is not a property of the Temporary Access Pass policy/],
       [{ id: 'Fido2' }, /id must be "TemporaryAccessPass"/],

@@ -1,5 +1,5 @@
 // Security headers on every response; strict CSP for the pages (no inline script or style).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasslessConfig } from '../../core/config/config.ts';
 
 const CSP = [
@@ -17,18 +17,23 @@ const CSP = [
 
 export function registerSecurityHeaders(app: FastifyInstance, config: PasslessConfig): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('content-security-policy', CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    reply.header(
-      'permissions-policy',
-      'camera=(), microphone=(), geolocation=(), publickey-credentials-get=(self), publickey-credentials-create=(self)',
-    );
-    if (config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (!request.url.startsWith('/assets/')) reply.header('cache-control', 'no-store');
+    applySecurityHeaders(request, reply, config);
     return payload;
   });
+}
+
+/** Also called for the answers Fastify gives outside the hook chain (malformed URLs). */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, config: PasslessConfig): void {
+  reply.header('content-security-policy', CSP);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  reply.header('cross-origin-resource-policy', 'same-origin');
+  reply.header(
+    'permissions-policy',
+    'camera=(), microphone=(), geolocation=(), publickey-credentials-get=(self), publickey-credentials-create=(self)',
+  );
+  if (config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (!request.url.startsWith('/assets/')) reply.header('cache-control', 'no-store');
 }
