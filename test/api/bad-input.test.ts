@@ -319,6 +319,15 @@ describe('bad input', () => {
     assert.equal((await suite.admin.request('GET', `/v1.0/users/${member.id}`)).json.displayName, 'member');
   });
 
+  test('a page opened under another host name than the public URL is sent to the public URL (passkeys are bound to it)', async () => {
+    const res = await suite.t
+      .client()
+      .request('GET', '/signin?returnTo=%2Fadmin', undefined, { host: '127.0.0.1:8080' });
+    assert.equal(res.status, 308);
+    assert.equal(res.headers.location, 'http://localhost:8080/signin?returnTo=%2Fadmin');
+    assert.equal((await suite.t.client().request('GET', '/signin')).status, 200);
+  });
+
   test('a malformed URL answers 400 in the Graph shape, with the security headers', async () => {
     const res = await suite.admin.request('GET', '/v1.0/users/%E0%A4%A');
     assert.ok(res.status === 400 || res.status === 404, `status ${res.status}`);

@@ -81,6 +81,7 @@ function createClient(app: FastifyInstance, ip: string): TestClient {
         url,
         remoteAddress: ip,
         headers: {
+          host: new URL(ORIGIN).host,
           origin: ORIGIN,
           'user-agent': 'passless-tests',
           ...(client.cookie ? { cookie: client.cookie } : {}),

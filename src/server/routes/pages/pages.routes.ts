@@ -68,6 +68,19 @@ export function registerPageRoutes(app: FastifyInstance, deps: Deps): void {
   }
   const html = (reply: FastifyReply, body: Buffer) => reply.type('text/html; charset=utf-8').send(body);
 
+  // Passkeys are bound to the public URL's host: a page opened in development as http://127.0.0.1:8080 instead
+  // of http://localhost:8080 would fail at the first ceremony with a cryptic browser error, so send the person to
+  // the public URL (same path). Only for loopback literals: behind a proxy that rewrites Host, a general
+  // "wrong host" redirect could loop.
+  const publicHost = new URL(deps.config.origin).host;
+  const loopbackLiteral = /^(?:127\.0\.0\.1|\[::1\])(?::\d+)?$/;
+  const pagePaths = /^\/(?:$|\?|signin|security-info|admin)/;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' || !pagePaths.test(request.url) || request.host === publicHost) return;
+    if (!loopbackLiteral.test(request.host)) return;
+    return reply.redirect(`${deps.config.origin}${request.url}`, 308);
+  });
+
   app.get('/', async (request, reply) =>
     reply.redirect((await sessionKind(request)) ? '/security-info' : '/signin', 303),
   );
