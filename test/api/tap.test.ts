@@ -13,21 +13,9 @@ import {
   TAP_POLICY,
   tapsOf,
 } from '../kit/directory.ts';
+import { SEED_000_TAP_CONFIG } from '../kit/fixtures.ts';
 
 const TAP_ALPHABET = /^[ACDEFGHJKLMNPQRTUWXYabcdefghijkmnpqrstwxyz34679]+$/;
-
-// The body of seed 000's `$tapConfig`, exactly as a PowerShell admin would send it.
-const SEED_000_TAP_CONFIG = {
-  '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration',
-  id: 'TemporaryAccessPass',
-  state: 'enabled',
-  defaultLifetimeInMinutes: 480,
-  defaultLength: 12,
-  minimumLifetimeInMinutes: 60,
-  maximumLifetimeInMinutes: 480,
-  isUsableOnce: false,
-  includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }],
-};
 
 describe('Temporary Access Pass administration', () => {
   const suite = adminSuite();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { SEED_000_TAP_CONFIG } from '../../../../test/kit/fixtures.ts';
 import { PasslessError } from '../../errors.ts';
 import { applyTapPolicyPatch, DEFAULT_TAP_POLICY, isTargetedByTapPolicy, type TapPolicy } from './tap-policy.ts';
 import { createTapVerifier, verifyTapCode } from './tap-verifier.ts';
@@ -122,17 +123,7 @@ describe('usability is computed from the pass, the policy and the clock', () => 
 
 describe('the TAP policy', () => {
   test("seed 000's $tapConfig body is accepted as it stands", () => {
-    const next = applyTapPolicyPatch(DEFAULT_TAP_POLICY, {
-      '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration',
-      id: 'TemporaryAccessPass',
-      state: 'enabled',
-      defaultLifetimeInMinutes: 480,
-      defaultLength: 12,
-      minimumLifetimeInMinutes: 60,
-      maximumLifetimeInMinutes: 480,
-      isUsableOnce: false,
-      includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }],
-    });
+    const next = applyTapPolicyPatch(DEFAULT_TAP_POLICY, SEED_000_TAP_CONFIG);
     assert.equal(next.defaultLifetimeInMinutes, 480);
     assert.equal(next.defaultLength, 12);
   });
