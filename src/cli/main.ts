@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type PasslessConfig, renderConfigurationDoc } 
 import { buildApp } from '../server/app.ts';
 import { type BootstrapResult, bootstrapAdmin } from '../services/bootstrap.service.ts';
 import type { Deps } from '../services/deps.ts';
+import { ensureSigningKeys, rotateSigningKeys } from '../services/signing-keys.service.ts';
 import { getTapPolicy } from '../services/tap-policy.service.ts';
 import { type DatabaseHandle, openEmbedded, openPostgres } from '../storage/connection.ts';
 import { DataDirLockedError, readLockHolder } from '../storage/data-dir-lock.ts';
@@ -16,6 +17,7 @@ const USAGE = `Usage: passless <command>
   serve                                 start the server (npm start)
   migrate                               apply database migrations and exit
   bootstrap-admin --upn <upn> [--json]  make <upn> a Global Administrator and print a one-time pass (break-glass)
+  keys rotate [--json]                  add new token-signing keys; the old ones stay published 24 h
   config-doc                            print docs/configuration.md
 `;
 
@@ -49,6 +51,7 @@ async function serve(config: PasslessConfig): Promise<void> {
   const handle = await openDatabase(config);
   const deps: Deps = { db: handle.db, config, clock: () => new Date() };
   await getTapPolicy(deps.db, deps.clock());
+  const signingKeys = await ensureSigningKeys(deps);
   const first = await bootstrapAdmin(deps, {
     userPrincipalName: config.bootstrapAdmin,
     onlyIfEmpty: true,
@@ -60,10 +63,17 @@ async function serve(config: PasslessConfig): Promise<void> {
       `PASSLESS_PUBLIC_URL is ${config.origin} (http): fine for development on this machine; use https in production.`,
     );
   }
+  if (signingKeys.kek.source === 'generated') {
+    app.log.warn(
+      'UNSAFE FOR PRODUCTION: PASSLESS_KEY_ENCRYPTION_KEY is not set, so the token-signing keys are encrypted with a generated key stored in the same database. Anyone with the database or a backup can sign tokens. Set PASSLESS_KEY_ENCRYPTION_KEY (32 random bytes, base64url) before real use.',
+    );
+  }
   await app.listen({ port: config.port, host: config.host });
   const socket =
     handle.kind === 'embedded'
       ? await listenAdminSocket(config.dataDir, async (command, body) => {
+          if (command === 'keys-rotate')
+            return rotateSigningKeys(deps, { source: 'passless keys rotate (admin socket)' });
           if (command !== 'bootstrap-admin') throw new Error(`unknown command ${command}`);
           return bootstrapAdmin(deps, {
             userPrincipalName: String(body.upn),
@@ -108,6 +118,33 @@ async function bootstrapFromHost(config: PasslessConfig, upn: string, json: bool
   }
 }
 
+type RotationResult = Awaited<ReturnType<typeof rotateSigningKeys>>;
+
+async function rotateFromHost(config: PasslessConfig, json: boolean): Promise<void> {
+  let result: RotationResult;
+  // Same rule as bootstrap-admin: a running embedded server owns the data directory.
+  if (!config.databaseUrl && readLockHolder(config.dataDir) !== null) {
+    result = (await callAdminSocket(config.dataDir, 'keys-rotate', {})) as RotationResult;
+  } else {
+    const handle = await openDatabase(config);
+    try {
+      const deps: Deps = { db: handle.db, config, clock: () => new Date() };
+      // Refuses a wrong key-encryption key before adding keys sealed under it.
+      await ensureSigningKeys(deps);
+      result = await rotateSigningKeys(deps, { source: 'passless keys rotate' });
+    } finally {
+      await handle.close();
+    }
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = result.added.map((k) => `  new ${k.alg} key ${k.kid} is now the current key`);
+  lines.push(`  ${result.retired.length} replaced key(s) stay published until ${result.retiredPublishedUntil}`);
+  process.stdout.write(`Signing keys rotated.\n${lines.join('\n')}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'config-doc') {
@@ -126,6 +163,10 @@ async function main(argv: string[]): Promise<void> {
     const { values } = parseArgs({ args: rest, options: { upn: { type: 'string' }, json: { type: 'boolean' } } });
     if (!values.upn) throw new ConfigError('bootstrap-admin needs --upn <userPrincipalName>');
     return bootstrapFromHost(config, values.upn, values.json ?? false);
+  }
+  if (command === 'keys' && rest[0] === 'rotate') {
+    const { values } = parseArgs({ args: rest.slice(1), options: { json: { type: 'boolean' } } });
+    return rotateFromHost(config, values.json ?? false);
   }
   process.stderr.write(USAGE);
   process.exit(command === 'help' || command === '--help' ? 0 : 2);

@@ -134,6 +134,16 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  public_jwk: Json<Record<string, unknown>>;
+  sealed_private_key: string;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+  not_after: Timestamp | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -153,6 +163,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   sign_in_events: SignInEventsTable;
   settings: SettingsTable;
+  signing_keys: SigningKeysTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -5,8 +5,12 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from './database.ts';
 import * as m001 from './migrations/001-initial.ts';
+import * as m002 from './migrations/002-signing-keys.ts';
 
-const MIGRATIONS: readonly { version: number; name: string; up: string }[] = [{ version: 1, ...m001 }];
+const MIGRATIONS: readonly { version: number; name: string; up: string }[] = [
+  { version: 1, ...m001 },
+  { version: 2, ...m002 },
+];
 const MIGRATION_LOCK = 727_271;
 
 export async function migrate(db: Kysely<Database>): Promise<number[]> {

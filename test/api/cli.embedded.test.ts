@@ -1,6 +1,6 @@
-// The `passless` command on the embedded database, as a person runs it on the server host: bootstrap-admin on
-// a fresh data directory, bootstrap-admin while a server owns the directory (through its admin socket), and a
-// second server on the same directory refusing to start. These spawn real processes, so they are few and slow.
+// The `passless` command on the embedded database, as a person runs it on the server host: bootstrap-admin and
+// keys rotate on a fresh data directory, the same two while a server owns the directory (through its admin
+// socket), and a second server on the same directory refusing to start. These spawn real processes, so they are few and slow.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,15 @@ interface Run {
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   // Whatever the surrounding shell says, these runs use the embedded database in their own directory.
-  for (const name of ['DATABASE_URL', 'PASSLESS_CONFIG', 'PASSLESS_PORT', 'PASSLESS_PUBLIC_URL']) delete base[name];
+  for (const name of [
+    'DATABASE_URL',
+    'PASSLESS_CONFIG',
+    'PASSLESS_PORT',
+    'PASSLESS_PUBLIC_URL',
+    'PASSLESS_KEY_ENCRYPTION_KEY',
+  ]) {
+    delete base[name];
+  }
   return { ...base, PASSLESS_LOG_LEVEL: 'warn', ...env };
 }
 
@@ -117,6 +125,27 @@ describe('the passless command on the embedded database', { timeout: 180_000 }, 
     assert.equal(existsSync(join(dataDir, 'passless.lock')), false, 'the lock is released on exit');
   });
 
+  test('keys rotate without a server opens the directory itself; a bad or different key-encryption key stops it', async () => {
+    const rotated = await collect(passless(['keys', 'rotate', '--json'], { PASSLESS_DATA_DIR: dataDir }), 120_000);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    // The first keys are created (as a first start would), then replaced.
+    assert.equal(JSON.parse(rotated.stdout.trim()).retired.length, 2);
+    const malformed = await collect(
+      passless(['keys', 'rotate'], { PASSLESS_DATA_DIR: dataDir, PASSLESS_KEY_ENCRYPTION_KEY: 'short' }),
+      60_000,
+    );
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.stderr, /PASSLESS_KEY_ENCRYPTION_KEY=\(value hidden\) is not valid/);
+    // The keys were sealed under the generated development key: another key cannot open them.
+    const other = await collect(
+      passless(['keys', 'rotate'], { PASSLESS_DATA_DIR: dataDir, PASSLESS_KEY_ENCRYPTION_KEY: 'A'.repeat(43) }),
+      60_000,
+    );
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /cannot be decrypted with PASSLESS_KEY_ENCRYPTION_KEY/);
+    assert.equal(existsSync(join(dataDir, 'passless.lock')), false);
+  });
+
   test('while a server runs, bootstrap-admin goes through its admin socket, and a second server refuses the directory', async () => {
     const port = await freePort();
     server = passless(['serve'], { PASSLESS_DATA_DIR: dataDir, PASSLESS_PORT: String(port) });
@@ -146,6 +175,15 @@ describe('the passless command on the embedded database', { timeout: 180_000 }, 
       temporaryAccessPass: printed.temporaryAccessPass,
     });
     assert.equal(signIn.status, 200, await signIn.text());
+    // keys rotate also goes through the socket: the running server rotates and still answers.
+    const rotated = await collect(passless(['keys', 'rotate', '--json'], { PASSLESS_DATA_DIR: dataDir }), 60_000);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const rotation = JSON.parse(rotated.stdout.trim());
+    assert.deepEqual(
+      rotation.added.map((k: { alg: string }) => k.alg),
+      ['ES256', 'RS256'],
+    );
+    assert.equal(rotation.retired.length, 2, 'the keys created on first start were replaced');
     // A second server on the same directory stops at once, saying who holds it and what to do.
     const second = await collect(
       passless(['serve'], { PASSLESS_DATA_DIR: dataDir, PASSLESS_PORT: String(await freePort()) }),
@@ -160,6 +198,8 @@ describe('the passless command on the embedded database', { timeout: 180_000 }, 
     server.kill('SIGTERM');
     const stopped = await serverOutput;
     assert.equal(stopped.code, 0, stopped.stderr);
+    // No PASSLESS_KEY_ENCRYPTION_KEY in this run: the start says loudly that the generated key is unsafe.
+    assert.match(stopped.stdout + stopped.stderr, /UNSAFE FOR PRODUCTION: PASSLESS_KEY_ENCRYPTION_KEY is not set/);
     assert.equal(existsSync(join(dataDir, 'passless.lock')), false, 'a stopped server releases the directory');
   });
 });

@@ -36,6 +36,28 @@ test('a bad value stops the start with a message naming the setting', () => {
   }
 });
 
+test('PASSLESS_KEY_ENCRYPTION_KEY must be 32 bytes of base64url, and a bad one is named but not echoed', () => {
+  const good = Buffer.alloc(32, 7).toString('base64url');
+  assert.equal(loadConfig({ PASSLESS_KEY_ENCRYPTION_KEY: good }).keyEncryptionKey, good);
+  assert.equal(loadConfig({}).keyEncryptionKey, null);
+  const bad = [
+    'too-short-secret-value',
+    `${good}=`, // padded base64
+    Buffer.alloc(32, 7).toString('base64').replace(/A/g, '+'), // standard alphabet
+    Buffer.alloc(31, 7).toString('base64url'),
+    Buffer.alloc(33, 7).toString('base64url'),
+    `${good.slice(0, 42)}!`,
+  ];
+  for (const value of bad) {
+    assert.throws(
+      () => loadConfig({ PASSLESS_KEY_ENCRYPTION_KEY: value }),
+      (e: unknown) =>
+        e instanceof ConfigError && /PASSLESS_KEY_ENCRYPTION_KEY/.test(e.message) && !e.message.includes(value),
+      value,
+    );
+  }
+});
+
 test('docs/configuration.md is generated from the schema and has not drifted', () => {
   assert.equal(readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8'), renderConfigurationDoc());
 });

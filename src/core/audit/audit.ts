@@ -10,14 +10,14 @@ export interface Actor {
 export interface TargetResource {
   id: string;
   displayName: string | null;
-  type: 'User' | 'Group' | 'Policy' | 'Role';
+  type: 'User' | 'Group' | 'Policy' | 'Role' | 'SigningKey';
   userPrincipalName?: string | null;
   modifiedProperties?: { displayName: string; oldValue: string | null; newValue: string | null }[];
 }
 
 export interface AuditEvent {
   activityDisplayName: string;
-  category: 'UserManagement' | 'GroupManagement' | 'RoleManagement' | 'Policy';
+  category: 'UserManagement' | 'GroupManagement' | 'RoleManagement' | 'Policy' | 'KeyManagement';
   loggedByService: 'Core Directory' | 'Authentication Methods';
   operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign';
   result: 'success' | 'failure';
@@ -179,6 +179,21 @@ export const ACTIVITIES = {
     loggedByService: 'Core Directory',
     operationType: 'Add',
     resultReason: 'Break-glass: Global Administrator and one-time Temporary Access Pass issued from the server host',
+  },
+  // Entra logs its own key rollovers under KeyManagement; Passless's token-signing keys are ours to log.
+  addSigningKeys: {
+    activityDisplayName: 'Add token signing keys',
+    category: 'KeyManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Add',
+    resultReason: 'Token signing keys created on first start',
+  },
+  rotateSigningKeys: {
+    activityDisplayName: 'Rotate token signing keys',
+    category: 'KeyManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    resultReason: 'New token signing keys; the replaced keys stay published until their tokens expire',
   },
 } as const satisfies Record<string, Draft>;
 

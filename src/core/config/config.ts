@@ -16,13 +16,15 @@ export interface PasslessConfig {
   reauthenticationWindowMinutes: number;
   signInFlowMinutes: number;
   signInStartsPerMinute: number;
+  /** base64url of 32 bytes, or null: then a generated development key kept in the database is used (with a warning). */
+  keyEncryptionKey: string | null;
   /** Derived from publicUrl. */
   origin: string;
   rpId: string;
   secureCookies: boolean;
 }
 
-type Kind = 'port' | 'string' | 'url' | 'boolean' | 'minutes' | 'count' | 'logLevel' | 'upn' | 'databaseUrl';
+type Kind = 'port' | 'string' | 'url' | 'boolean' | 'minutes' | 'count' | 'logLevel' | 'upn' | 'databaseUrl' | 'key256';
 
 interface Setting {
   key: keyof PasslessConfig;
@@ -30,6 +32,8 @@ interface Setting {
   kind: Kind;
   default: string | null;
   description: string;
+  /** Never echoed in error messages (stderr ends up in logs). */
+  secret?: boolean;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -123,6 +127,15 @@ export const SETTINGS: readonly Setting[] = [
     description:
       'Sign-in ceremonies one client address may start per minute on one instance (bursts up to the same number); beyond it, 429. Stops an unauthenticated flood of sign-in flows. Raise it behind a proxy that hides many people behind one address.',
   },
+  {
+    key: 'keyEncryptionKey',
+    env: 'PASSLESS_KEY_ENCRYPTION_KEY',
+    kind: 'key256',
+    default: null,
+    secret: true,
+    description:
+      'Key that encrypts the token-signing private keys in the database (AES-256-GCM): 32 random bytes in base64url, e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`. Keep it out of the database and its backups. Unset, Passless generates one and stores it in the database beside the keys it protects, and warns at every start: fine for development only. Changing it makes the stored signing keys unreadable.',
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -131,7 +144,8 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 
 function parseValue(setting: Setting, raw: string): unknown {
   const fail = (why: string): never => {
-    throw new ConfigError(`${setting.env}=${JSON.stringify(raw)} is not valid: ${why}`);
+    const shown = setting.secret ? '(value hidden)' : JSON.stringify(raw);
+    throw new ConfigError(`${setting.env}=${shown} is not valid: ${why}`);
   };
   switch (setting.kind) {
     case 'port': {
@@ -173,6 +187,12 @@ function parseValue(setting: Setting, raw: string): unknown {
     case 'upn':
       if (!/^[A-Za-z0-9'._!#^~-]+@[A-Za-z0-9.-]+$/.test(raw))
         fail('expected a user principal name like admin@example.com');
+      return raw;
+    case 'key256':
+      // Strict base64url (no padding) of exactly 32 bytes: a typo must not silently become a different key.
+      if (!/^[A-Za-z0-9_-]{43}$/.test(raw) || Buffer.from(raw, 'base64url').length !== 32) {
+        fail('expected 32 random bytes in base64url (43 characters)');
+      }
       return raw;
     case 'string':
       if (raw.trim() === '') fail('must not be empty');
