@@ -72,8 +72,11 @@ async function serve(config: PasslessConfig): Promise<void> {
   const socket =
     handle.kind === 'embedded'
       ? await listenAdminSocket(config.dataDir, async (command, body) => {
-          if (command === 'keys-rotate')
-            return rotateSigningKeys(deps, { source: 'passless keys rotate (admin socket)' });
+          if (command === 'keys-rotate') {
+            const rotated = await rotateSigningKeys(deps, { source: 'passless keys rotate (admin socket)' });
+            app.oidc.reload();
+            return rotated;
+          }
           if (command !== 'bootstrap-admin') throw new Error(`unknown command ${command}`);
           return bootstrapAdmin(deps, {
             userPrincipalName: String(body.upn),

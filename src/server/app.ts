@@ -4,6 +4,8 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { PasslessError } from '../core/errors.ts';
 import type { Deps } from '../services/deps.ts';
+import { registerOidcInteractionRoutes } from './oidc/interaction.routes.ts';
+import { mountOidcProvider, type OidcMount } from './oidc/provider.ts';
 import { newCorrelationId, registerErrorHandling, sendError } from './plugins/errors.ts';
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSecurityInfoRoutes } from './routes/flows/security-info.routes.ts';
@@ -16,6 +18,10 @@ import { registerPageRoutes } from './routes/pages/pages.routes.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     correlationId: string;
+  }
+  interface FastifyInstance {
+    /** The OpenID Connect provider mounted at the root (src/server/oidc/provider.ts). */
+    oidc: OidcMount;
   }
 }
 
@@ -58,6 +64,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     }
   });
   registerSecurityHeaders(app, deps.config);
+  // Before the routes: the provider answers its own paths (discovery, /jwks, /auth, /token …) in onRequest.
+  app.decorate('oidc', await mountOidcProvider(app, deps));
+  registerOidcInteractionRoutes(app);
   registerSignInRoutes(app, deps);
   registerSecurityInfoRoutes(app, deps);
   registerDirectoryRoutes(app, deps);

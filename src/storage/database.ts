@@ -144,6 +144,17 @@ export interface SigningKeysTable {
   not_after: Timestamp | null;
 }
 
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -164,6 +175,7 @@ export interface Database {
   sign_in_events: SignInEventsTable;
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
+  oidc_payloads: OidcPayloadsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

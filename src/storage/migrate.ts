@@ -6,10 +6,12 @@ import { sql } from 'kysely';
 import type { Database } from './database.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-signing-keys.ts';
+import * as m003 from './migrations/003-oidc-payloads.ts';
 
 const MIGRATIONS: readonly { version: number; name: string; up: string }[] = [
   { version: 1, ...m001 },
   { version: 2, ...m002 },
+  { version: 3, ...m003 },
 ];
 const MIGRATION_LOCK = 727_271;
 

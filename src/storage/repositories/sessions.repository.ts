@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
+import { deleteExpiredOidcPayloads } from './oidc-payloads.repository.ts';
 
 export interface NewSession {
   id: string;
@@ -116,4 +117,5 @@ export async function deleteExpired(db: Db, now: Date): Promise<void> {
     .where('expires_at', '<', new Date(now.getTime() - 60 * 60_000))
     .execute();
   await sql`DELETE FROM throttles WHERE last_failure_at < ${new Date(now.getTime() - 48 * 3600_000)}`.execute(db);
+  await deleteExpiredOidcPayloads(db, now);
 }
