@@ -10,6 +10,7 @@ import { newCorrelationId, registerErrorHandling, sendError } from './plugins/er
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSecurityInfoRoutes } from './routes/flows/security-info.routes.ts';
 import { registerSignInRoutes } from './routes/flows/sign-in.routes.ts';
+import { registerApplicationRoutes } from './routes/graph/applications.routes.ts';
 import { registerAuthenticationRoutes } from './routes/graph/authentication.routes.ts';
 import { registerDirectoryRoutes } from './routes/graph/directory.routes.ts';
 import { registerPolicyRoutes } from './routes/graph/policy-and-logs.routes.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   registerSignInRoutes(app, deps);
   registerSecurityInfoRoutes(app, deps);
   registerDirectoryRoutes(app, deps);
+  registerApplicationRoutes(app, deps);
   registerAuthenticationRoutes(app, deps);
   registerPolicyRoutes(app, deps);
   registerPageRoutes(app, deps);

@@ -155,6 +155,30 @@ export interface OidcPayloadsTable {
   consumed_at: Timestamp | null;
 }
 
+export interface ApplicationsTable {
+  id: string;
+  app_id: string;
+  display_name: string;
+  sign_in_audience: Generated<string>;
+  web_redirect_uris: Json<string[]>;
+  spa_redirect_uris: Json<string[]>;
+  public_client_redirect_uris: Json<string[]>;
+  is_fallback_public_client: boolean;
+  required_resource_access: Json<unknown[]>;
+  created_at: Timestamp;
+}
+
+export interface ApplicationPasswordCredentialsTable {
+  key_id: string;
+  application_id: string;
+  display_name: string | null;
+  hint: string;
+  secret_verifier: string;
+  start_date_time: Timestamp;
+  end_date_time: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -176,6 +200,8 @@ export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
   oidc_payloads: OidcPayloadsTable;
+  applications: ApplicationsTable;
+  application_password_credentials: ApplicationPasswordCredentialsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -10,14 +10,20 @@ export interface Actor {
 export interface TargetResource {
   id: string;
   displayName: string | null;
-  type: 'User' | 'Group' | 'Policy' | 'Role' | 'SigningKey';
+  type: 'User' | 'Group' | 'Policy' | 'Role' | 'SigningKey' | 'Application';
   userPrincipalName?: string | null;
   modifiedProperties?: { displayName: string; oldValue: string | null; newValue: string | null }[];
 }
 
 export interface AuditEvent {
   activityDisplayName: string;
-  category: 'UserManagement' | 'GroupManagement' | 'RoleManagement' | 'Policy' | 'KeyManagement';
+  category:
+    | 'UserManagement'
+    | 'GroupManagement'
+    | 'RoleManagement'
+    | 'Policy'
+    | 'KeyManagement'
+    | 'ApplicationManagement';
   loggedByService: 'Core Directory' | 'Authentication Methods';
   operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign';
   result: 'success' | 'failure';
@@ -194,6 +200,35 @@ export const ACTIVITIES = {
     loggedByService: 'Core Directory',
     operationType: 'Update',
     resultReason: 'New token signing keys; the replaced keys stay published until their tokens expire',
+  },
+  addApplication: {
+    activityDisplayName: 'Add application',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Add',
+    resultReason: '',
+  },
+  updateApplication: {
+    activityDisplayName: 'Update application',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    resultReason: '',
+  },
+  deleteApplication: {
+    activityDisplayName: 'Delete application',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Delete',
+    resultReason: '',
+  },
+  // Entra's activity for addPassword / removePassword. The secret itself is never recorded.
+  updateApplicationSecrets: {
+    activityDisplayName: 'Update application – Certificates and secrets management',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    resultReason: '',
   },
 } as const satisfies Record<string, Draft>;
 

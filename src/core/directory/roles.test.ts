@@ -43,6 +43,12 @@ describe('capabilities', () => {
       false,
     );
   });
+  test('Global, Application and Cloud Application Administrators manage application registrations', () => {
+    for (const role of ['globalAdministrator', 'applicationAdministrator', 'cloudApplicationAdministrator'] as const) {
+      assert.equal(hasCapability([role], 'applications.write'), true);
+    }
+    assert.equal(hasCapability(['userAdministrator', 'globalReader'], 'applications.write'), false);
+  });
   test('a User Administrator manages people without admin roles only', () => {
     assert.equal(canManageUser(actor('userAdministrator'), member), true);
     assert.equal(canManageUser(actor('userAdministrator'), admin), false);

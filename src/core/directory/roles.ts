@@ -19,6 +19,14 @@ export const ROLES = {
   },
   userAdministrator: { id: 'fe930be7-5e62-47db-91af-98c3a49a38b1', displayName: 'User Administrator' },
   globalReader: { id: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', displayName: 'Global Reader' },
+  applicationAdministrator: {
+    id: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+    displayName: 'Application Administrator',
+  },
+  cloudApplicationAdministrator: {
+    id: '158c047a-a9f4-4a8c-8a0a-2bc1b8f0e2f2',
+    displayName: 'Cloud Application Administrator',
+  },
 } as const;
 
 export type RoleKey = keyof typeof ROLES;
@@ -33,6 +41,8 @@ const DESCRIPTIONS: Record<RoleKey, string> = {
   authenticationPolicyAdministrator: 'Can configure the authentication methods policy.',
   userAdministrator: 'Can manage users and groups that hold no admin role.',
   globalReader: 'Can read everything a Global Administrator can, but not change anything or see secrets.',
+  applicationAdministrator: 'Can create and manage all aspects of app registrations.',
+  cloudApplicationAdministrator: 'Can create and manage all aspects of app registrations.',
 };
 
 export function describeRole(key: RoleKey): string {
@@ -51,7 +61,8 @@ export type Capability =
   | 'methods.write'
   | 'tapPolicy.read'
   | 'tapPolicy.write'
-  | 'auditLogs.read';
+  | 'auditLogs.read'
+  | 'applications.write';
 
 const GRANTS: Record<Capability, readonly RoleKey[]> = {
   'directory.read': Object.keys(ROLES) as RoleKey[],
@@ -74,6 +85,7 @@ const GRANTS: Record<Capability, readonly RoleKey[]> = {
   ],
   'tapPolicy.write': ['globalAdministrator', 'authenticationPolicyAdministrator'],
   'auditLogs.read': ['globalAdministrator', 'globalReader'],
+  'applications.write': ['globalAdministrator', 'applicationAdministrator', 'cloudApplicationAdministrator'],
 };
 
 export function hasCapability(roles: readonly RoleKey[], capability: Capability): boolean {
