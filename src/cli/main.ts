@@ -1,4 +1,5 @@
 // The `passless` command: serve, migrate, bootstrap-admin, config-doc.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type PasslessConfig, renderConfigurationDoc } from '../core/config/config.ts';
 import { buildApp } from '../server/app.ts';
@@ -11,14 +12,21 @@ import { DataDirLockedError, readLockHolder } from '../storage/data-dir-lock.ts'
 import { migrate } from '../storage/migrate.ts';
 import { deleteExpired } from '../storage/repositories/sessions.repository.ts';
 import { callAdminSocket, listenAdminSocket } from './admin-socket.ts';
+import { CliError, runClientCommand } from './login.ts';
+import { ensureSelfSignedCertificate, readCertificateFiles, type TlsMaterial } from './tls.ts';
 
 const USAGE = `Usage: passless <command>
 
-  serve                                 start the server (npm start)
+  serve [--tls self-signed]             start the server (npm start); --tls serves https itself with a
+                                        certificate kept in the data directory (development and tests;
+                                        default https://localhost:8443), --tls cert=<file>,key=<file> with yours
   migrate                               apply database migrations and exit
   bootstrap-admin --upn <upn> [--json]  make <upn> a Global Administrator and print a one-time pass (break-glass)
   keys rotate [--json]                  add new token-signing keys; the old ones stay published 24 h
   config-doc                            print docs/configuration.md
+  login [--url <url>]                   sign this CLI in to a deployment (device code; default PASSLESS_PUBLIC_URL)
+  whoami [--url <url>] [--json]         show who this CLI is signed in as, and their roles
+  logout [--url <url>]                  revoke and remove this CLI's stored sign-in
 `;
 
 async function openDatabase(config: PasslessConfig): Promise<DatabaseHandle> {
@@ -47,8 +55,60 @@ function printBootstrap(result: BootstrapResult, json: boolean): void {
   );
 }
 
-async function serve(config: PasslessConfig): Promise<void> {
+type TlsOption = { kind: 'self-signed' } | { kind: 'files'; cert: string; key: string };
+
+function parseServeArgs(args: string[]): { tls: TlsOption | null } {
+  let tls: string | undefined;
+  try {
+    tls = parseArgs({ args, options: { tls: { type: 'string' } } }).values.tls;
+  } catch (error) {
+    throw new ConfigError(`serve: ${(error as Error).message}\n${USAGE}`);
+  }
+  if (tls === undefined) return { tls: null };
+  if (tls === 'self-signed') return { tls: { kind: 'self-signed' } };
+  const parts = new Map(
+    tls.split(',').map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)] as const),
+  );
+  const cert = parts.get('cert');
+  const key = parts.get('key');
+  if (parts.size !== 2 || !cert || !key) {
+    throw new ConfigError(`--tls ${tls}: expected --tls self-signed or --tls cert=<file>,key=<file>`);
+  }
+  return { tls: { kind: 'files', cert, key } };
+}
+
+function printTls(config: PasslessConfig, tls: TlsMaterial & { replaced?: string | null }, selfSigned: boolean): void {
+  const certPath = resolve(tls.certPath ?? '');
+  const origin = config.origin;
+  const lines = [
+    '',
+    `  ┌─ Passless: HTTPS${selfSigned ? ' with a self-signed development certificate' : ''} ───────────────────`,
+    `  │ Serving:       ${origin}`,
+    `  │ Certificate:   ${certPath}${selfSigned ? (tls.generated ? ' (new)' : ' (reused)') : ''}`,
+    `  │ Valid for:     ${tls.names.join(', ')} until ${tls.notAfter.toISOString()}`,
+    `  │ SHA-256:       ${tls.fingerprint256}`,
+  ];
+  if (tls.replaced) lines.push(`  │ The previous certificate was replaced: ${tls.replaced}.`);
+  if (selfSigned) {
+    lines.push(
+      '  │ Trust it, not a switch that turns verification off:',
+      `  │   Node.js clients (Graph SDK, MSAL):  NODE_EXTRA_CA_CERTS=${certPath}`,
+      `  │   curl:                               curl --cacert ${certPath} ${origin}/.well-known/openid-configuration`,
+      "  │   browsers: import it into the system's or the browser's certificate store (until then they warn).",
+      '  │ Development only: in production use a certificate from your CA or a TLS proxy.',
+    );
+  }
+  lines.push('  └────────────────────────────────────────────────────────────────────', '');
+  process.stdout.write(lines.join('\n'));
+}
+
+async function serve(config: PasslessConfig, tlsOption: TlsOption | null = null): Promise<void> {
+  // Own certificate files are checked before anything else starts: a typo should not cost a database open.
+  let tls: (TlsMaterial & { replaced?: string | null }) | null =
+    tlsOption?.kind === 'files' ? readCertificateFiles(tlsOption.cert, tlsOption.key) : null;
   const handle = await openDatabase(config);
+  // After the database: for the embedded one the data directory is now ours (locked), certificate included.
+  if (tlsOption?.kind === 'self-signed') tls = await ensureSelfSignedCertificate(config.dataDir, config.rpId);
   const deps: Deps = { db: handle.db, config, clock: () => new Date() };
   await getTapPolicy(deps.db, deps.clock());
   const signingKeys = await ensureSigningKeys(deps);
@@ -57,7 +117,10 @@ async function serve(config: PasslessConfig): Promise<void> {
     onlyIfEmpty: true,
     source: 'first start',
   });
-  const app = await buildApp(deps, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  const app = await buildApp(deps, {
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
+  });
   if (config.origin.startsWith('http:')) {
     app.log.warn(
       `PASSLESS_PUBLIC_URL is ${config.origin} (http): fine for development on this machine; use https in production.`,
@@ -85,6 +148,7 @@ async function serve(config: PasslessConfig): Promise<void> {
           });
         })
       : null;
+  if (tls) printTls(config, tls, tlsOption?.kind === 'self-signed');
   if (first) printBootstrap(first, false);
   const sweeper = setInterval(() => deleteExpired(deps.db, deps.clock()).catch((e) => app.log.warn(e)), 10 * 60_000);
   sweeper.unref();
@@ -154,8 +218,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(renderConfigurationDoc());
     return;
   }
+  // Client commands talk HTTP to a deployment and need none of the server's configuration.
+  if (await runClientCommand(command, rest)) return;
+  if (command === 'serve' || command === undefined) {
+    const { tls } = parseServeArgs(rest);
+    return serve(loadConfig(process.env, { https: tls !== null }), tls);
+  }
   const config = loadConfig();
-  if (command === 'serve' || command === undefined) return serve(config);
   if (command === 'migrate') {
     const handle = await openDatabase(config);
     await handle.close();
@@ -176,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof DataDirLockedError;
+  const known = error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof CliError;
   process.stderr.write(`passless: ${known ? '' : 'error: '}${(error as Error).message}\n`);
   process.exit(1);
 });

@@ -5,6 +5,9 @@ const REGISTRY = {
   badRequest: { status: 400, message: 'The request is not valid.' },
   invalidRequest: { status: 400, message: 'The request is not valid.' },
   unauthenticated: { status: 401, message: 'Sign in first.' },
+  // Graph's code for a bearer token that is malformed, expired, not for this API or no longer backed by its
+  // application or user.
+  InvalidAuthenticationToken: { status: 401, message: 'Access token is invalid or has expired.' },
   reauthenticationRequired: {
     status: 401,
     message: 'Sign in again with your passkey to continue: this needs a sign-in from the last few minutes.',

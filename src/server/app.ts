@@ -6,14 +6,18 @@ import { PasslessError } from '../core/errors.ts';
 import type { Deps } from '../services/deps.ts';
 import { registerOidcInteractionRoutes } from './oidc/interaction.routes.ts';
 import { mountOidcProvider, type OidcMount } from './oidc/provider.ts';
+import { registerBearerChallenges } from './plugins/bearer.ts';
 import { newCorrelationId, registerErrorHandling, sendError } from './plugins/errors.ts';
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerConsentRoutes } from './routes/flows/consents.routes.ts';
 import { registerSecurityInfoRoutes } from './routes/flows/security-info.routes.ts';
 import { registerSignInRoutes } from './routes/flows/sign-in.routes.ts';
 import { registerApplicationRoutes } from './routes/graph/applications.routes.ts';
 import { registerAuthenticationRoutes } from './routes/graph/authentication.routes.ts';
 import { registerDirectoryRoutes } from './routes/graph/directory.routes.ts';
+import { registerOrganizationRoutes } from './routes/graph/organization.routes.ts';
 import { registerPolicyRoutes } from './routes/graph/policy-and-logs.routes.ts';
+import { registerServicePrincipalRoutes } from './routes/graph/service-principals.routes.ts';
 import { registerPageRoutes } from './routes/pages/pages.routes.ts';
 
 declare module 'fastify' {
@@ -28,10 +32,13 @@ declare module 'fastify' {
 
 export interface AppOptions {
   logger?: boolean | { level: string };
+  /** Serve https with this PEM key and certificate (`passless serve --tls`); the public URL must be https then. */
+  https?: { key: string; cert: string };
 }
 
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
     logger: options.logger ?? false,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 64 * 1024,
@@ -65,15 +72,19 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     }
   });
   registerSecurityHeaders(app, deps.config);
+  registerBearerChallenges(app);
   // Before the routes: the provider answers its own paths (discovery, /jwks, /auth, /token …) in onRequest.
   app.decorate('oidc', await mountOidcProvider(app, deps));
-  registerOidcInteractionRoutes(app);
+  registerOidcInteractionRoutes(app, deps);
   registerSignInRoutes(app, deps);
   registerSecurityInfoRoutes(app, deps);
+  registerConsentRoutes(app, deps);
   registerDirectoryRoutes(app, deps);
   registerApplicationRoutes(app, deps);
+  registerOrganizationRoutes(app, deps);
   registerAuthenticationRoutes(app, deps);
   registerPolicyRoutes(app, deps);
+  registerServicePrincipalRoutes(app, deps);
   registerPageRoutes(app, deps);
   return app;
 }

@@ -59,6 +59,8 @@ export async function createApplication(deps: Deps, ctx: RequestContext, actor: 
         target(app, [
           { displayName: 'AppId', oldValue: null, newValue: JSON.stringify(app.appId) },
           { displayName: 'DisplayName', oldValue: null, newValue: JSON.stringify(app.displayName) },
+          // Skipping consent is worth a line of its own in the record of who created what.
+          ...(app.isFirstParty ? [{ displayName: 'isFirstParty', oldValue: null, newValue: 'true' }] : []),
         ]),
       ],
     });

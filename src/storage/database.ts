@@ -126,6 +126,8 @@ export interface SignInEventsTable {
   error_code: number;
   failure_reason: string;
   correlation_id: string;
+  app_id: string | null;
+  app_display_name: string | null;
 }
 
 export interface SettingsTable {
@@ -165,6 +167,22 @@ export interface ApplicationsTable {
   public_client_redirect_uris: Json<string[]>;
   is_fallback_public_client: boolean;
   required_resource_access: Json<unknown[]>;
+  is_first_party: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface OidcConsentsTable {
+  user_id: string;
+  app_id: string;
+  scopes: Json<string[]>;
+  granted_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AppRoleAssignmentsTable {
+  id: string;
+  app_id: string;
+  app_role_id: string;
   created_at: Timestamp;
 }
 
@@ -202,6 +220,8 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   applications: ApplicationsTable;
   application_password_credentials: ApplicationPasswordCredentialsTable;
+  app_role_assignments: AppRoleAssignmentsTable;
+  oidc_consents: OidcConsentsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

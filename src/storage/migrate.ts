@@ -8,12 +8,16 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-signing-keys.ts';
 import * as m003 from './migrations/003-oidc-payloads.ts';
 import * as m004 from './migrations/004-applications.ts';
+import * as m005 from './migrations/005-oidc-clients.ts';
+import * as m006 from './migrations/006-app-role-assignments.ts';
 
 const MIGRATIONS: readonly { version: number; name: string; up: string }[] = [
   { version: 1, ...m001 },
   { version: 2, ...m002 },
   { version: 3, ...m003 },
   { version: 4, ...m004 },
+  { version: 5, ...m005 },
+  { version: 6, ...m006 },
 ];
 const MIGRATION_LOCK = 727_271;
 

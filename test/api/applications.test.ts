@@ -22,6 +22,7 @@ const APP_FIELDS = [
   'displayName',
   'id',
   'isFallbackPublicClient',
+  'isFirstParty',
   'passwordCredentials',
   'publicClient',
   'requiredResourceAccess',
@@ -102,6 +103,105 @@ describe('applications', () => {
         defaults.requiredResourceAccess,
       ],
       [{ redirectUris: [] }, { redirectUris: [] }, { redirectUris: [] }, false, []],
+    );
+  });
+
+  test('isFirstParty defaults to false, is set on create and by PATCH, and is audited', async () => {
+    const plain = await newApp('Third party');
+    assert.equal(plain.isFirstParty, false);
+
+    const c1 = correlated();
+    const created = await create({ displayName: 'First party', isFirstParty: true }, c1.headers);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(created.json.isFirstParty, true);
+    assert.equal((await suite.admin.request('GET', `/v1.0/applications/${created.json.id}`)).json.isFirstParty, true);
+    const [add] = await auditRowsFor(suite.admin, c1.id);
+    assert.ok(
+      add.targetResources[0].modifiedProperties.some(
+        (p: Json) => p.displayName === 'isFirstParty' && p.newValue === 'true',
+      ),
+      JSON.stringify(add),
+    );
+
+    const c2 = correlated();
+    const patch = await suite.admin.request(
+      'PATCH',
+      `/v1.0/applications/${plain.id}`,
+      { isFirstParty: true },
+      c2.headers,
+    );
+    assert.equal(patch.status, 204, JSON.stringify(patch.json));
+    const got = (await suite.admin.request('GET', `/v1.0/applications/${plain.id}`)).json;
+    assert.equal(got.isFirstParty, true);
+    assert.equal(got.displayName, 'Third party', 'other fields are untouched');
+    const [update] = await auditRowsFor(suite.admin, c2.id);
+    assert.deepEqual(update.targetResources[0].modifiedProperties, [
+      { displayName: 'isFirstParty', oldValue: 'false', newValue: 'true' },
+    ]);
+    const list = await allPages(suite.admin, '/v1.0/applications');
+    assert.equal(list.items.find((a: Json) => a.id === plain.id)?.isFirstParty, true);
+
+    await suite.admin.request('PATCH', `/v1.0/applications/${plain.id}`, { isFirstParty: false });
+    assert.equal((await suite.admin.request('GET', `/v1.0/applications/${plain.id}`)).json.isFirstParty, false);
+  });
+
+  test('isFirstParty must be a boolean: anything else answers 400 and changes nothing', async () => {
+    for (const value of ['true', 1, null, {}]) {
+      assertGraphError(
+        await create({ displayName: 'Bad first party', isFirstParty: value }),
+        400,
+        'badRequest',
+        /isFirstParty must be true or false/,
+      );
+    }
+    const app = await newApp('Stays third party');
+    assertGraphError(
+      await suite.admin.request('PATCH', `/v1.0/applications/${app.id}`, { isFirstParty: 'yes' }),
+      400,
+      'badRequest',
+      /isFirstParty/,
+    );
+    assert.equal((await suite.admin.request('GET', `/v1.0/applications/${app.id}`)).json.isFirstParty, false);
+    const list = await allPages(suite.admin, '/v1.0/applications');
+    assert.ok(!list.items.some((a: Json) => a.displayName === 'Bad first party'));
+  });
+
+  test('a person without an application role cannot make an application first-party', async () => {
+    const app = await newApp('Consent stays');
+    assertGraphError(
+      await userAdmin.client.request('PATCH', `/v1.0/applications/${app.id}`, { isFirstParty: true }),
+      403,
+      'accessDenied',
+    );
+    assert.equal((await suite.admin.request('GET', `/v1.0/applications/${app.id}`)).json.isFirstParty, false);
+  });
+
+  test('$search="displayName:…" finds applications by a case-insensitive part of the name', async () => {
+    await newApp('Search Zebrafish North');
+    await newApp('Search zebrafish south');
+    await newApp('Search 100%_literal');
+    await newApp('Search Intranet');
+    const search = (term: string) =>
+      allPages(suite.admin, `/v1.0/applications?$top=1&$search=${encodeURIComponent(term)}`, {
+        ConsistencyLevel: 'eventual',
+      });
+    const names = async (term: string) => (await search(term)).items.map((a: Json) => a.displayName).sort();
+    assert.deepEqual(await names('"displayName:ZEBRAFISH"'), ['Search Zebrafish North', 'Search zebrafish south']);
+    assert.deepEqual(await names('"%_"'), ['Search 100%_literal'], 'LIKE wildcards are taken literally');
+    assert.deepEqual(await names('"displayName:nothing like it"'), []);
+    assertGraphError(
+      await suite.admin.request('GET', `/v1.0/applications?$search=${encodeURIComponent('"payroll"')}`),
+      400,
+      'badRequest',
+      /ConsistencyLevel/,
+    );
+    assertGraphError(
+      await suite.admin.request('GET', '/v1.0/applications?$search=payroll', undefined, {
+        ConsistencyLevel: 'eventual',
+      }),
+      400,
+      'badRequest',
+      /double quotes/,
     );
   });
 

@@ -16,6 +16,8 @@ export interface Application {
   spaRedirectUris: string[];
   publicClientRedirectUris: string[];
   isFallbackPublicClient: boolean;
+  /** Passless extension: first-party applications skip the consent page. */
+  isFirstParty: boolean;
   requiredResourceAccess: RequiredResourceAccess[];
   createdAt: Date;
 }
@@ -46,6 +48,7 @@ const SETTABLE = [
   'spa',
   'publicClient',
   'isFallbackPublicClient',
+  'isFirstParty',
   'requiredResourceAccess',
 ] as const;
 const READ_ONLY = ['id', 'appId', 'createdDateTime'];
@@ -182,6 +185,10 @@ function parseFields(body: Record<string, unknown>): Partial<ApplicationFields> 
     if (typeof body.isFallbackPublicClient !== 'boolean') throw bad('isFallbackPublicClient must be true or false.');
     fields.isFallbackPublicClient = body.isFallbackPublicClient;
   }
+  if (body.isFirstParty !== undefined) {
+    if (typeof body.isFirstParty !== 'boolean') throw bad('isFirstParty must be true or false.');
+    fields.isFirstParty = body.isFirstParty;
+  }
   if (body.requiredResourceAccess !== undefined) {
     fields.requiredResourceAccess = parseRequiredResourceAccess(body.requiredResourceAccess);
   }
@@ -198,6 +205,7 @@ export function parseApplicationCreate(body: Record<string, unknown>): Applicati
     spaRedirectUris: fields.spaRedirectUris ?? [],
     publicClientRedirectUris: fields.publicClientRedirectUris ?? [],
     isFallbackPublicClient: fields.isFallbackPublicClient ?? false,
+    isFirstParty: fields.isFirstParty ?? false,
     requiredResourceAccess: fields.requiredResourceAccess ?? [],
   };
 }
@@ -267,6 +275,7 @@ export function renderApplication(app: Application, credentials: PasswordCredent
     signInAudience: app.signInAudience,
     createdDateTime: app.createdAt.toISOString(),
     isFallbackPublicClient: app.isFallbackPublicClient,
+    isFirstParty: app.isFirstParty,
     web: { redirectUris: app.webRedirectUris },
     spa: { redirectUris: app.spaRedirectUris },
     publicClient: { redirectUris: app.publicClientRedirectUris },

@@ -1,16 +1,19 @@
 // Directory audit records with Entra's activity names and result reasons (graph-entra.md §6).
 export interface Actor {
-  kind: 'user' | 'system';
+  /** 'app': an application acting with its own permissions (a client-credentials token); `id` is its service principal. */
+  kind: 'user' | 'system' | 'app';
   id: string | null;
   userPrincipalName: string | null;
   displayName: string | null;
   ipAddress: string;
+  /** The application's appId (client id), for kind 'app'. */
+  appId?: string | null;
 }
 
 export interface TargetResource {
   id: string;
   displayName: string | null;
-  type: 'User' | 'Group' | 'Policy' | 'Role' | 'SigningKey' | 'Application';
+  type: 'User' | 'Group' | 'Policy' | 'Role' | 'SigningKey' | 'Application' | 'ServicePrincipal';
   userPrincipalName?: string | null;
   modifiedProperties?: { displayName: string; oldValue: string | null; newValue: string | null }[];
 }
@@ -230,6 +233,37 @@ export const ACTIVITIES = {
     operationType: 'Update',
     resultReason: '',
   },
+  // Entra's activities for granting and revoking an application permission (admin consent to an app role).
+  addAppRoleAssignment: {
+    activityDisplayName: 'Add app role assignment to service principal',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Assign',
+    resultReason: '',
+  },
+  removeAppRoleAssignment: {
+    activityDisplayName: 'Remove app role assignment from service principal',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Unassign',
+    resultReason: '',
+  },
+  // Entra's activities when a person consents to an application and when that consent (a delegated permission
+  // grant) is taken back.
+  consentToApplication: {
+    activityDisplayName: 'Consent to application',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Assign',
+    resultReason: '',
+  },
+  removeDelegatedPermissionGrant: {
+    activityDisplayName: 'Remove delegated permission grant',
+    category: 'ApplicationManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Unassign',
+    resultReason: 'Consent revoked; the tokens the application held for this person were revoked',
+  },
 } as const satisfies Record<string, Draft>;
 
 export type Activity = keyof typeof ACTIVITIES;
@@ -256,6 +290,20 @@ export function auditEvent(
 
 export function systemActor(ipAddress = '127.0.0.1'): Actor {
   return { kind: 'system', id: null, userPrincipalName: null, displayName: 'Passless', ipAddress };
+}
+
+export function appActor(
+  app: { servicePrincipalId: string; appId: string; displayName: string },
+  ipAddress: string,
+): Actor {
+  return {
+    kind: 'app',
+    id: app.servicePrincipalId,
+    appId: app.appId,
+    userPrincipalName: null,
+    displayName: app.displayName,
+    ipAddress,
+  };
 }
 
 export function userTarget(user: { id: string; displayName: string; userPrincipalName: string }): TargetResource {

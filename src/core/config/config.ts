@@ -37,7 +37,13 @@ interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'port', env: 'PASSLESS_PORT', kind: 'port', default: '8080', description: 'TCP port the server listens on.' },
+  {
+    key: 'port',
+    env: 'PASSLESS_PORT',
+    kind: 'port',
+    default: '8080',
+    description: 'TCP port the server listens on (`8443` when `passless serve --tls` serves https itself).',
+  },
   {
     key: 'host',
     env: 'PASSLESS_HOST',
@@ -51,7 +57,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'url',
     default: null,
     description:
-      'Origin people reach Passless at (default `http://localhost:<port>`). It is the WebAuthn origin, its host is the RP ID, and it will be the OIDC issuer. Passkeys are bound to it: changing it later makes registered passkeys unusable.',
+      'Origin people reach Passless at (default `http://localhost:<port>`; with `passless serve --tls`, `https://localhost:<port>`, and it must be https). It is the WebAuthn origin, its host is the RP ID, and it will be the OIDC issuer. Passkeys are bound to it: changing it later makes registered passkeys unusable.',
   },
   {
     key: 'dataDir',
@@ -59,7 +65,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     default: './data',
     description:
-      'Directory of the embedded database (PGlite). One server process owns it at a time (a lock file enforces this). Ignored when `DATABASE_URL` is set.',
+      'Directory of the embedded database (PGlite). One server process owns it at a time (a lock file enforces this). `passless serve --tls self-signed` keeps its certificate in `<dir>/tls`, also with `DATABASE_URL`; the database part is ignored when `DATABASE_URL` is set.',
   },
   {
     key: 'databaseUrl',
@@ -221,17 +227,30 @@ function readConfigFile(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** Reads and validates the configuration; throws ConfigError naming the offending setting. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PasslessConfig {
+/** The port when PASSLESS_PORT is unset and the server itself serves https (`passless serve --tls`). */
+export const HTTPS_DEFAULT_PORT = 8443;
+
+/**
+ * Reads and validates the configuration; throws ConfigError naming the offending setting.
+ * `https`: the server terminates TLS itself, so the defaults become port 8443 and https://localhost:<port>, and an
+ * http public URL is refused (it would be the wrong issuer and WebAuthn origin, and cookies would not be Secure).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { https?: boolean } = {}): PasslessConfig {
   const file = readConfigFile(env);
   const values: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
-    const raw = env[setting.env] ?? file[setting.env] ?? setting.default;
+    const fallback = options.https && setting.key === 'port' ? String(HTTPS_DEFAULT_PORT) : setting.default;
+    const raw = env[setting.env] ?? file[setting.env] ?? fallback;
     values[setting.key] = raw === null || raw === '' ? null : parseValue(setting, raw);
   }
   const port = values.port as number;
-  const publicUrl = (values.publicUrl as string | null) ?? `http://localhost:${port}`;
+  const publicUrl = (values.publicUrl as string | null) ?? `${options.https ? 'https' : 'http'}://localhost:${port}`;
   const url = new URL(publicUrl);
+  if (options.https && url.protocol !== 'https:') {
+    throw new ConfigError(
+      `PASSLESS_PUBLIC_URL=${publicUrl} is http, but --tls serves https: set it to https://${url.host} or leave it unset (https://localhost:<port>)`,
+    );
+  }
   if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
     throw new ConfigError(
       `PASSLESS_PUBLIC_URL=${publicUrl} uses http on a host other than localhost: browsers allow passkeys only on https origins (or localhost)`,

@@ -62,7 +62,9 @@ export type Capability =
   | 'tapPolicy.read'
   | 'tapPolicy.write'
   | 'auditLogs.read'
-  | 'applications.write';
+  | 'applications.write'
+  | 'groups.write'
+  | 'appRoleAssignments.write';
 
 const GRANTS: Record<Capability, readonly RoleKey[]> = {
   'directory.read': Object.keys(ROLES) as RoleKey[],
@@ -86,6 +88,10 @@ const GRANTS: Record<Capability, readonly RoleKey[]> = {
   'tapPolicy.write': ['globalAdministrator', 'authenticationPolicyAdministrator'],
   'auditLogs.read': ['globalAdministrator', 'globalReader'],
   'applications.write': ['globalAdministrator', 'applicationAdministrator', 'cloudApplicationAdministrator'],
+  'groups.write': ['globalAdministrator', 'userAdministrator'],
+  // Granting an application permission (admin consent) hands a client secret power over the directory: Entra keeps
+  // it to the roles that may grant any role.
+  'appRoleAssignments.write': ['globalAdministrator', 'privilegedRoleAdministrator'],
 };
 
 export function hasCapability(roles: readonly RoleKey[], capability: Capability): boolean {

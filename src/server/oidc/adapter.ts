@@ -1,7 +1,11 @@
 // node-oidc-provider's storage adapter over the oidc_payloads table (one instance per model name).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Deps } from '../../services/deps.ts';
+import { findClientRecord } from '../../storage/repositories/oidc-clients.repository.ts';
 import * as payloads from '../../storage/repositories/oidc-payloads.repository.ts';
+import { toClientMetadata } from './clients.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AdapterClass = new (model: string) => Adapter;
 
@@ -20,6 +24,12 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      // Clients are application registrations, read live: a removed secret or redirect URI takes effect at once.
+      if (this.model === 'Client') {
+        if (!UUID.test(id)) return undefined;
+        const record = await findClientRecord(db, id, clock());
+        return record ? (toClientMetadata(record) as AdapterPayload) : undefined;
+      }
       return (await payloads.findOidcPayload(db, this.model, id, clock())) as AdapterPayload | undefined;
     }
 

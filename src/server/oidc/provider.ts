@@ -1,14 +1,30 @@
 // node-oidc-provider mounted at the root of the Fastify server (through @fastify/middie): discovery, JWKS and
-// the protocol endpoints are the provider's own, and so are their errors. Issue 3, step 2: no clients are
-// registered yet, so no authorization request can reach an interaction; see docs/architecture.md.
+// the protocol endpoints are the provider's own, and so are their errors. Clients are the application
+// registrations (clients.ts); login and consent are Passless's (interaction.routes.ts). See docs/oidc.md.
+
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import middie from '@fastify/middie';
-import type { FastifyInstance } from 'fastify';
-import Provider, { type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import Provider, {
+  type Configuration,
+  type FindAccount,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { ACR_VALUES } from '../../core/oidc/authentication-strength.ts';
 import type { Deps } from '../../services/deps.ts';
+import { hashSessionToken } from '../../services/session-tokens.ts';
 import { loadPrivateJwks } from '../../services/signing-keys.service.ts';
+import { deleteSessionByTokenHash } from '../../storage/repositories/sessions.repository.ts';
+import { ensureSetting } from '../../storage/repositories/settings.repository.ts';
 import { getUserById } from '../../storage/repositories/users.repository.ts';
+import { sessionCookieName } from '../plugins/session.ts';
 import { createOidcAdapter } from './adapter.ts';
+import { apiResourceConfiguration } from './api-resource.ts';
+import { CLI_CLIENT, EXTRA_CLIENT_METADATA, secretMatches } from './clients.ts';
+import { devicePages, logoutPages, renderError } from './provider-pages.ts';
+import { registerTokenEvents } from './token-events.ts';
 
 /** Where the provider sends a browser for login and consent (served by Passless, not by the provider). */
 export const INTERACTION_PATH = '/oidc/interaction';
@@ -38,18 +54,56 @@ export function isProviderPath(url: string): boolean {
   return PROVIDER_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
+/**
+ * OpenID Connect Core §11 drops `offline_access` unless the request also says `prompt=consent`, and so does the
+ * provider; Entra issues the refresh token anyway, and applications written for it never send prompt=consent.
+ * Passless follows Entra: the request is read as if it carried prompt=consent. Passless's own consent rules
+ * (interaction.ts) decide whether a page is shown, so this adds no prompt a person would see.
+ */
+export function honourOfflineAccess(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0 || url.slice(0, q) !== ROUTES.authorization) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const scopes = (params.get('scope') ?? '').split(' ');
+  if (!scopes.includes('offline_access') || params.has('request') || params.has('request_uri')) return url;
+  const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
+  if (prompts.includes('consent') || prompts.includes('none')) return url;
+  params.set('prompt', [...prompts, 'consent'].join(' '));
+  return `${ROUTES.authorization}?${params}`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function escapeHtml(value: unknown): string {
-  return String(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** Keys for the provider's signed cookies, shared by every instance through the settings table. */
+async function cookieKeys(deps: Deps): Promise<string[]> {
+  return ensureSetting(deps.db, 'oidcCookieKeys', [randomBytes(32).toString('base64url')], deps.clock());
+}
+
+/**
+ * The provider's own session never decides who is signed in: every authorization request goes to the Passless
+ * interaction, which reads the Passless session (so signing out of Passless signs out of applications too).
+ * A request resumed with the login result the interaction just produced passes.
+ */
+function interactionsPolicy() {
+  const { Check } = interactionPolicy;
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')!
+    .checks.add(
+      new Check('passless_session', 'the Passless session decides who is signed in', (ctx: KoaContextWithOIDC) =>
+        ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+      ),
+    );
+  return policy;
 }
 
 export async function buildOidcConfiguration(deps: Deps): Promise<Configuration> {
   const keys = await loadPrivateJwks(deps);
   if (keys.length === 0) throw new Error('no published signing keys: ensureSigningKeys() must run before the provider');
+  const api = apiResourceConfiguration(deps);
   const findAccount: FindAccount = async (_ctx, id) => {
     if (!UUID.test(id)) return undefined;
     const user = await getUserById(deps.db, id);
@@ -68,10 +122,35 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
     adapter: createOidcAdapter(deps),
     // ES256 first: the provider signs with the first key of the algorithm a client asks for, ES256 by default.
     jwks: { keys: keys as unknown as NonNullable<Configuration['jwks']>['keys'] },
-    clients: [],
+    clients: [CLI_CLIENT],
+    // OpenID Connect's default is RS256; Passless signs with ES256 unless a client is registered otherwise.
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      id_token_signed_response_alg: 'ES256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
     findAccount,
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'] },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    cookies: {
+      keys: await cookieKeys(deps),
+      long: { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies },
+    },
+    claims: {
+      // acr, amr and auth_time in every ID token, as Entra does: applications check how the person signed in.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+    },
+    // Entra puts name and preferred_username in the ID token; applications read them there.
+    conformIdTokenClaims: false,
+    scopes: ['openid', 'offline_access', 'profile', 'email', ...api.scopes],
+    acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     pkce: { required: () => true },
     enabledJWA: {
@@ -84,19 +163,64 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
       // The provider's built-in pages would let anyone sign in as any account id.
       devInteractions: { enabled: false },
       registration: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...devicePages },
+      rpInitiatedLogout: { enabled: true, ...logoutPages },
+      resourceIndicators: api.resourceIndicators,
     },
-    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    ...(api.extraTokenClaims ? { extraTokenClaims: api.extraTokenClaims } : {}),
+    // Every refresh rotates the token; presenting a used one revokes the whole grant (the provider's reuse rule).
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
+      AuthorizationCode: 60,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
+      DeviceCode: 10 * 60,
+      Grant: 14 * DAY,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+    },
+    interactions: {
+      policy: interactionsPolicy(),
+      url: (_ctx: KoaContextWithOIDC, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+    },
     routes: ROUTES,
-    async renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1><p><code>${escapeHtml(out.error)}</code></p><p>${escapeHtml(out.error_description ?? '')}</p></body></html>`;
-    },
+    renderError,
   };
 }
 
-export async function createOidcProvider(deps: Deps): Promise<Provider> {
+export async function createOidcProvider(deps: Deps, log?: FastifyBaseLogger): Promise<Provider> {
   const provider = new Provider(deps.config.origin, await buildOidcConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  // Client secrets are stored as SHA-256 verifiers only (applications.service.ts): presented ones are checked
+  // against those, never against a stored secret.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(
+    this: Record<string, unknown>,
+    actual: string,
+  ) {
+    const verifiers = (this.passless_secret_verifiers ?? []) as { verifier: string; endsAt: number }[];
+    return secretMatches(verifiers, actual, Math.floor(deps.clock().getTime() / 1000));
+  };
+  registerTokenEvents(provider, deps, log);
+  // RP-initiated logout ends the Passless session too: the provider's own session holds nobody (every sign-in
+  // is decided by the Passless session), so without this the next authorization would sign the person in again.
+  provider.use(async (ctx, next) => {
+    await next();
+    const oidcCtx = (ctx as KoaContextWithOIDC).oidc;
+    if (oidcCtx?.route !== 'end_session_confirm' || ctx.status !== 303 || !oidcCtx.params?.logout) return;
+    const name = sessionCookieName(deps.config);
+    const token = ctx.cookies.get(name, { signed: false });
+    if (token && token.length <= 128) await deleteSessionByTokenHash(deps.db, hashSessionToken(token));
+    ctx.append(
+      'Set-Cookie',
+      `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict${deps.config.secureCookies ? '; Secure' : ''}`,
+    );
+  });
   return provider;
 }
 
@@ -111,7 +235,7 @@ export async function mountOidcProvider(app: FastifyInstance, deps: Deps): Promi
   let current: Promise<{ provider: Provider; callback: ReturnType<Provider['callback']> }> | null = null;
   const load = () => {
     if (!current) {
-      current = createOidcProvider(deps).then((provider) => {
+      current = createOidcProvider(deps, app.log).then((provider) => {
         provider.on('server_error', (_ctx, error) => app.log.error(error, 'OIDC provider error'));
         return { provider, callback: provider.callback() };
       });
@@ -129,6 +253,7 @@ export async function mountOidcProvider(app: FastifyInstance, deps: Deps): Promi
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
     if (deps.config.secureCookies) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    req.url = honourOfflineAccess(req.url);
     load().then(({ callback }) => callback(req, res), next);
   });
   return {

@@ -10,6 +10,7 @@ import type { Deps, RequestContext } from '../../services/deps.ts';
 import { csrfTokenFor, hashSessionToken } from '../../services/session-tokens.ts';
 import { listRoleKeysOfUser } from '../../storage/repositories/roles.repository.ts';
 import { type ActiveSession, getActiveSession, touchSession } from '../../storage/repositories/sessions.repository.ts';
+import { authenticateBearer, authorizeBearer, type BearerPrincipal, bearerTokenOf } from './bearer.ts';
 
 export function sessionCookieName(config: PasslessConfig): string {
   // __Host- pins the cookie to this exact origin (Secure, Path=/, no Domain); it needs https.
@@ -72,6 +73,8 @@ export interface Authenticated {
   session: ActiveSession;
   token: string;
   actor: Actor;
+  /** Set when the request authenticated with an OAuth bearer token instead of the session cookie. */
+  bearer?: BearerPrincipal;
 }
 
 /**
@@ -83,6 +86,12 @@ export async function authenticate(
   deps: Deps,
   options: { allowBootstrap: boolean },
 ): Promise<Authenticated> {
+  // --- bearer branch (src/server/plugins/bearer.ts) ---
+  // A request with a bearer token is judged by the token alone: a session cookie riding along gives it nothing,
+  // so dropping the CSRF check here cannot lend the cookie's authority to a forged request.
+  const bearer = bearerTokenOf(request);
+  if (bearer !== undefined) return authenticateBearer(request, deps, bearer);
+  // --- end of bearer branch ---
   const token = sessionToken(request, deps.config);
   const now = deps.clock();
   const session = token
@@ -118,6 +127,10 @@ export interface Admin extends Authenticated {
 
 /** A full session whose person holds a role granting the capability (403 otherwise). */
 export async function authorize(request: FastifyRequest, deps: Deps, capability: Capability): Promise<Admin> {
+  // --- bearer branch: application or delegated permissions (src/server/plugins/bearer.ts) ---
+  const bearer = bearerTokenOf(request);
+  if (bearer !== undefined) return authorizeBearer(request, deps, bearer, capability);
+  // --- end of bearer branch ---
   const auth = await authenticate(request, deps, { allowBootstrap: false });
   const roles = await listRoleKeysOfUser(deps.db, auth.session.userId);
   if (!hasCapability(roles, capability)) {

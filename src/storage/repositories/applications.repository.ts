@@ -1,5 +1,5 @@
 // Application registrations and their client-secret verifiers.
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Application, PasswordCredential, RequiredResourceAccess } from '../../core/applications/applications.ts';
 import type { ApplicationPasswordCredentialsTable, ApplicationsTable, Db } from '../database.ts';
 
@@ -15,6 +15,7 @@ function toApplication(row: Selectable<ApplicationsTable>): Application {
     spaRedirectUris: json<string[]>(row.spa_redirect_uris),
     publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
     isFallbackPublicClient: row.is_fallback_public_client,
+    isFirstParty: row.is_first_party,
     requiredResourceAccess: json<RequiredResourceAccess[]>(row.required_resource_access as RequiredResourceAccess[]),
     createdAt: new Date(row.created_at),
   };
@@ -41,6 +42,7 @@ function columns(app: Partial<Application>) {
       public_client_redirect_uris: JSON.stringify(app.publicClientRedirectUris),
     }),
     ...(app.isFallbackPublicClient !== undefined && { is_fallback_public_client: app.isFallbackPublicClient }),
+    ...(app.isFirstParty !== undefined && { is_first_party: app.isFirstParty }),
     ...(app.requiredResourceAccess !== undefined && {
       required_resource_access: JSON.stringify(app.requiredResourceAccess),
     }),
@@ -59,6 +61,7 @@ export async function createApplication(db: Db, app: Application): Promise<Appli
       spa_redirect_uris: JSON.stringify(app.spaRedirectUris),
       public_client_redirect_uris: JSON.stringify(app.publicClientRedirectUris),
       is_fallback_public_client: app.isFallbackPublicClient,
+      is_first_party: app.isFirstParty,
       required_resource_access: JSON.stringify(app.requiredResourceAccess),
       created_at: app.createdAt,
     })
@@ -77,10 +80,17 @@ export async function getApplicationByAppId(db: Db, appId: string): Promise<Appl
   return row ? toApplication(row) : null;
 }
 
-/** Ordered by id, so `afterId` pages without gaps or repeats while applications are added. */
-export async function listApplications(db: Db, top: number, afterId?: string): Promise<Application[]> {
+/**
+ * Ordered by id, so `afterId` pages without gaps or repeats while applications are added. `search` is a
+ * case-insensitive substring of the display name (Graph's `$search="displayName:…"`).
+ */
+export async function listApplications(db: Db, top: number, afterId?: string, search?: string): Promise<Application[]> {
   let q = db.selectFrom('applications').selectAll();
   if (afterId) q = q.where('id', '>', afterId);
+  if (search) {
+    const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql`lower(display_name)`, 'like', pattern);
+  }
   return (await q.orderBy('id').limit(top).execute()).map(toApplication);
 }
 

@@ -1,5 +1,6 @@
 // The directory audit log and the sign-in log. Both are append-only; listing is newest first by sequence.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { AuditEvent } from '../../core/audit/audit.ts';
 import type { Db } from '../database.ts';
 
@@ -13,6 +14,9 @@ export interface SignInRecord {
   authenticationMethod: string;
   errorCode: number;
   failureReason: string;
+  /** The application the sign-in or token was for; null for Passless's own pages. */
+  appId?: string | null;
+  appDisplayName?: string | null;
 }
 
 export async function insertAuditEvent(db: Db, event: AuditEvent, now: Date, correlationId: string): Promise<void> {
@@ -51,6 +55,8 @@ export async function insertSignInEvent(db: Db, record: SignInRecord, now: Date,
       error_code: record.errorCode,
       failure_reason: record.failureReason,
       correlation_id: correlationId,
+      app_id: record.appId ?? null,
+      app_display_name: record.appDisplayName ?? null,
     })
     .execute();
 }
@@ -65,4 +71,20 @@ export async function listSignInEvents(db: Db, top: number, beforeSeq?: number) 
   let q = db.selectFrom('sign_in_events').selectAll();
   if (beforeSeq !== undefined) q = q.where('seq', '<', String(beforeSeq));
   return q.orderBy('seq', 'desc').limit(top).execute();
+}
+
+/** A token-endpoint event: the person's name and UPN are read in the same statement (one round trip). */
+export async function insertTokenSignInEvent(
+  db: Db,
+  record: Omit<SignInRecord, 'userPrincipalName' | 'userDisplayName'>,
+  now: Date,
+  correlationId: string,
+): Promise<void> {
+  await sql`INSERT INTO sign_in_events (id, created_at, user_id, user_principal_name, user_display_name, ip_address,
+      user_agent, client_app_used, authentication_method, error_code, failure_reason, correlation_id, app_id,
+      app_display_name)
+    SELECT ${randomUUID()}, ${now}, u.id, coalesce(u.user_principal_name, ''), u.display_name, ${record.ipAddress},
+      ${record.userAgent.slice(0, 512)}, ${record.clientAppUsed}, ${record.authenticationMethod}, ${record.errorCode},
+      ${record.failureReason}, ${correlationId}, ${record.appId ?? null}, ${record.appDisplayName ?? null}
+    FROM (SELECT 1) AS one LEFT JOIN users u ON u.id = ${record.userId}`.execute(db);
 }

@@ -1,7 +1,7 @@
 // Building blocks shared by the admin console views.
 
 import { ApiError, get, toSameOriginPath } from './api.js';
-import { clearAlert, clearStatus, h, showAlert, showStatus } from './ui.js';
+import { clearAlert, clearStatus, contextButton, copyText, h, showAlert, showStatus } from './ui.js';
 
 /** An error alert (hidden while empty) and a polite status region, for the top of a view or next to a form. */
 export function messageRegions() {
@@ -170,4 +170,41 @@ export async function optional(promise) {
     if (error instanceof ApiError && error.status === 401) throw error;
     return { error };
   }
+}
+
+/**
+ * A labelled read-only value with a "Copy" button (accessible name "Copy <label>"), for ids and URLs an app
+ * developer pastes elsewhere. The outcome of copying is announced in its own polite status region.
+ */
+export function copyField({ id, label, value, hint }) {
+  const input = h('input', {
+    id,
+    type: 'text',
+    readOnly: true,
+    value: String(value ?? ''),
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': hint ? `${id}-hint` : null,
+  });
+  const copy = contextButton('Copy', label, { class: 'btn btn-secondary btn-small' });
+  const status = h('div', { class: 'status-region', role: 'status', 'aria-live': 'polite' });
+  copy.addEventListener('click', async () => {
+    const ok = await copyText(input.value, input);
+    showStatus(
+      status,
+      ok
+        ? `${label} copied to the clipboard.`
+        : `Couldn’t copy the ${label} automatically. It is selected: press Ctrl+C (or ⌘C).`,
+      { tone: ok ? 'success' : 'info' },
+    );
+    if (!ok) input.select();
+  });
+  return h(
+    'div',
+    { class: 'field copy-field' },
+    h('label', { for: id }, label),
+    h('div', { class: 'secret-row id-row' }, input, copy),
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+    status,
+  );
 }

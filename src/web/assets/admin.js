@@ -1,6 +1,9 @@
 // /admin — the admin console shell: access check, navigation and history.pushState routing.
 
+import { renderApplication } from './admin-application.js';
+import { renderApplications } from './admin-applications.js';
 import { renderAuditLog, renderSignInLog } from './admin-logs.js';
+import { renderOverview } from './admin-overview.js';
 import { renderPolicy } from './admin-policy.js';
 import { renderUser } from './admin-user.js';
 import { renderUsers } from './admin-users.js';
@@ -14,6 +17,9 @@ const sidenav = $('#sidenav');
 const ROUTES = [
   { pattern: /^\/admin\/?$/, nav: 'users', render: renderUsers },
   { pattern: /^\/admin\/users\/([^/]+)\/?$/, nav: 'users', render: renderUser },
+  { pattern: /^\/admin\/applications\/?$/, nav: 'applications', render: renderApplications },
+  { pattern: /^\/admin\/applications\/([^/]+)\/?$/, nav: 'applications', render: renderApplication },
+  { pattern: /^\/admin\/overview\/?$/, nav: 'overview', render: renderOverview },
   { pattern: /^\/admin\/policies\/temporary-access-pass\/?$/, nav: 'policy', render: renderPolicy },
   { pattern: /^\/admin\/audit\/?$/, nav: 'audit', render: renderAuditLog },
   { pattern: /^\/admin\/sign-ins\/?$/, nav: 'sign-ins', render: renderSignInLog },
@@ -41,6 +47,17 @@ const ctx = {
       organizationName: 'Passless',
     }));
     return ctx._deployment;
+  },
+  /** GET /v1.0/organization once: the tenant {id, displayName, verifiedDomains}; a failure is retried next time. */
+  organization() {
+    ctx._organization ??= get('/v1.0/organization').then(
+      (answer) => answer?.value?.[0] ?? null,
+      (error) => {
+        ctx._organization = null;
+        throw error;
+      },
+    );
+    return ctx._organization;
   },
   /** Set the document title for the current view. */
   title(text) {

@@ -13,6 +13,7 @@ import {
   UNSUPPORTED_MESSAGE,
   webAuthnLibrary,
 } from './passkeys.js';
+import { startConsents } from './security-info-consents.js';
 import { createMethodListUi } from './security-info-methods.js';
 import { $, clearAlert, clearStatus, focusElement, h, replace, showAlert, showStatus, whileBusy } from './ui.js';
 
@@ -229,6 +230,8 @@ async function start() {
     if (!session) return goToSignIn();
     state.session = session;
     renderHeader();
+    // The apps section loads on its own: its failures never hold up or break the sign-in methods.
+    startConsents({ session, handleUnauthenticated });
     await loadMethods();
     el.loading.hidden = true;
     el.content.hidden = false;

@@ -1,5 +1,5 @@
 // /v1.0/applications with Graph's shapes: application registrations and their client secrets (addPassword /
-// removePassword). Reads need any directory role; changes need applications.write.
+// removePassword), `$search` on the display name. Reads need any directory role; changes need applications.write.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type Application,
@@ -19,6 +19,23 @@ const idParams = { type: 'object', properties: { id: { type: 'string', minLength
 const appIdParams = { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 
 type ById = { Params: { id: string } };
+
+/** Graph's `$search="displayName:pay"` on applications: a case-insensitive substring of the display name. */
+function parseSearch(raw: unknown, consistencyLevel: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new PasslessError('badRequest', { detail: '$search may be given only once.' });
+  // Graph requires ConsistencyLevel: eventual for $search on directory objects.
+  if (String(consistencyLevel).toLowerCase() !== 'eventual') {
+    throw new PasslessError('badRequest', { detail: "$search requires the header 'ConsistencyLevel: eventual'." });
+  }
+  const match = /^"(?:displayName:)?([^"]{1,100})"$/.exec(raw.trim());
+  if (!match) {
+    throw new PasslessError('badRequest', {
+      detail: '$search must look like "displayName:payroll" (with the double quotes).',
+    });
+  }
+  return match[1];
+}
 type ByAppId = { Params: { key: string } };
 
 export function registerApplicationRoutes(app: FastifyInstance, deps: Deps): void {
@@ -47,7 +64,8 @@ export function registerApplicationRoutes(app: FastifyInstance, deps: Deps): voi
     await authorize(request, deps, 'directory.read');
     const top = parseTop(request.query.$top, 999, 100);
     const after = decodeSkipToken(request.query.$skiptoken, (v): v is string => typeof v === 'string' && isUuid(v));
-    const rows = await listApplications(deps.db, top + 1, after);
+    const search = parseSearch(request.query.$search, request.headers.consistencylevel);
+    const rows = await listApplications(deps.db, top + 1, after, search);
     const page = rows.slice(0, top);
     const next = rows.length > top ? encodeSkipToken(page[page.length - 1]!.id) : null;
     const credentials = await applications.credentialsOf(deps.db, page);

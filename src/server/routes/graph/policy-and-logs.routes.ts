@@ -58,6 +58,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
         userPrincipalName: string | null;
         displayName: string | null;
         ipAddress: string;
+        appId?: string | null;
       };
       return {
         id: r.id,
@@ -83,11 +84,12 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
               }
             : {
                 user: null,
+                // An application acting with its own permissions (kind 'app'), or Passless itself.
                 app: {
-                  appId: null,
+                  appId: by.appId ?? null,
                   displayName: by.displayName,
-                  servicePrincipalId: null,
-                  servicePrincipalName: 'Passless',
+                  servicePrincipalId: by.kind === 'app' ? by.id : null,
+                  servicePrincipalName: by.kind === 'app' ? (by.appId ?? null) : 'Passless',
                 },
               },
         targetResources: r.target_resources,
@@ -108,12 +110,13 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: Deps): void {
       userDisplayName: r.user_display_name,
       userPrincipalName: r.user_principal_name,
       userId: r.user_id,
-      appId: null,
-      appDisplayName: 'Passless',
+      appId: r.app_id,
+      appDisplayName: r.app_display_name ?? 'Passless',
       ipAddress: r.ip_address,
       clientAppUsed: r.client_app_used,
       correlationId: r.correlation_id,
-      isInteractive: true,
+      // Token grants (the rows that name an application) happen without the person at the keyboard.
+      isInteractive: r.app_id === null,
       authenticationMethodsUsed: [r.authentication_method],
       authenticationDetails: [
         {

@@ -1,0 +1,54 @@
+// Every token issuance, refresh and failure goes to the sign-in log with the application's id and name.
+// The provider emits these events after answering, so writing the row never delays or fails the response.
+import type { FastifyBaseLogger } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { grantLabel, tokenFailure, UNLOGGED_TOKEN_ERRORS } from '../../core/oidc/token-outcomes.ts';
+import type { Deps } from '../../services/deps.ts';
+import { insertTokenSignInEvent } from '../../storage/repositories/logs.repository.ts';
+import { newCorrelationId } from '../plugins/errors.ts';
+
+function accountOf(ctx: KoaContextWithOIDC): string | null {
+  const e = ctx.oidc.entities as Record<string, { accountId?: string } | undefined>;
+  return (
+    e.AuthorizationCode?.accountId ??
+    e.RefreshToken?.accountId ??
+    e.DeviceCode?.accountId ??
+    e.Account?.accountId ??
+    null
+  );
+}
+
+export function registerTokenEvents(provider: Provider, deps: Deps, log?: FastifyBaseLogger): void {
+  const write = (ctx: KoaContextWithOIDC, outcome: { errorCode: number; failureReason: string }) => {
+    const client = ctx.oidc.client;
+    const clientId =
+      client?.clientId ?? (typeof ctx.oidc.params?.client_id === 'string' ? ctx.oidc.params.client_id : null);
+    insertTokenSignInEvent(
+      deps.db,
+      {
+        userId: accountOf(ctx),
+        ipAddress: ctx.ip,
+        userAgent: String(ctx.get('user-agent') ?? ''),
+        clientAppUsed: client?.tokenEndpointAuthMethod === 'none' ? 'Mobile Apps and Desktop clients' : 'Other clients',
+        authenticationMethod: grantLabel(ctx.oidc.params?.grant_type),
+        errorCode: outcome.errorCode,
+        failureReason: outcome.failureReason,
+        appId: clientId ? clientId.slice(0, 100) : null,
+        appDisplayName: client?.clientName ?? null,
+      },
+      deps.clock(),
+      newCorrelationId(ctx.get('client-request-id') || undefined),
+    ).catch((error) => log?.error(error, 'could not write the sign-in log row of a token request'));
+  };
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => write(ctx, { errorCode: 0, failureReason: '' }));
+  provider.on(
+    'grant.error',
+    (ctx: KoaContextWithOIDC, error: { error?: string; error_description?: string; error_detail?: string }) => {
+      const code = error.error ?? 'server_error';
+      if (UNLOGGED_TOKEN_ERRORS.has(code)) return;
+      // error_detail is the provider's reason behind a generic description ("PKCE verification failed").
+      write(ctx, tokenFailure(code, error.error_detail ?? error.error_description));
+    },
+  );
+}

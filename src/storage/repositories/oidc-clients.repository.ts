@@ -1,0 +1,51 @@
+// What the OpenID Connect provider needs of an application registration, in one round trip: the registration
+// and its unexpired client-secret verifiers.
+import { sql } from 'kysely';
+import type { Db } from '../database.ts';
+
+export interface ClientRecord {
+  appId: string;
+  displayName: string;
+  webRedirectUris: string[];
+  spaRedirectUris: string[];
+  publicClientRedirectUris: string[];
+  isFallbackPublicClient: boolean;
+  isFirstParty: boolean;
+  secrets: { verifier: string; endsAt: number }[];
+}
+
+const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+export async function findClientRecord(db: Db, appId: string, now: Date): Promise<ClientRecord | null> {
+  const row = await db
+    .selectFrom('applications as a')
+    .select([
+      'a.app_id',
+      'a.display_name',
+      'a.web_redirect_uris',
+      'a.spa_redirect_uris',
+      'a.public_client_redirect_uris',
+      'a.is_fallback_public_client',
+      'a.is_first_party',
+      sql<unknown>`(SELECT coalesce(jsonb_agg(jsonb_build_object('verifier', c.secret_verifier,
+        'endsAt', floor(extract(epoch FROM c.end_date_time)))), '[]'::jsonb)
+        FROM application_password_credentials c
+        WHERE c.application_id = a.id AND c.end_date_time > ${now} AND c.start_date_time <= ${now})`.as('secrets'),
+    ])
+    .where('a.app_id', '=', appId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    appId: row.app_id,
+    displayName: row.display_name,
+    webRedirectUris: json<string[]>(row.web_redirect_uris),
+    spaRedirectUris: json<string[]>(row.spa_redirect_uris),
+    publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
+    isFallbackPublicClient: row.is_fallback_public_client,
+    isFirstParty: row.is_first_party,
+    secrets: json<{ verifier: string; endsAt: number | string }[]>(row.secrets as string).map((s) => ({
+      verifier: s.verifier,
+      endsAt: Number(s.endsAt),
+    })),
+  };
+}
