@@ -1,10 +1,11 @@
 // Application registrations in the admin console, in a real browser: register an app with a web redirect URI,
 // add a client secret (shown once, only its hint after a reload), make it first-party, read what a developer needs
 // (client id, tenant id, discovery URL, authority); find it in the list and through GET /v1.0/applications; delete.
-// And "Apps you've allowed" on My Security Info.
+// And "Apps you've allowed" on My Security Info, after a real relying party signed in with an app registered here.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { api, browserSuite, expectPath, expectText, shot } from './kit.ts';
+import { startRelyingParty } from './relying-party.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -37,7 +38,7 @@ browserSuite('application registrations in the admin console', {}, (journey) => 
 
       // Applications → New application: a name and a web redirect URI → Register → the application's page.
       await a.goto('/admin');
-      await a.getByRole('link', { name: 'Applications' }).click();
+      await a.getByRole('link', { name: 'Applications', exact: true }).click();
       await expectPath(a, '/admin/applications');
       await a.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
       await a.getByRole('button', { name: 'New application' }).click();
@@ -188,6 +189,7 @@ browserSuite('application registrations in the admin console', {}, (journey) => 
       assert.equal(await a.getByRole('textbox', { name: 'Directory (tenant) ID' }).inputValue(), tenantId);
       await expectText(a.getByRole('definition').first(), /Passless/);
     },
+    120_000,
   );
 
   journey(
@@ -245,82 +247,82 @@ browserSuite('application registrations in the admin console', {}, (journey) => 
       assert.equal((await api(a, 'GET', `/v1.0/applications/${id}`)).status, 404);
       assert.equal(await rowsWith(a, 'Throwaway').count(), 0);
     },
+    120_000,
   );
 
-  journey('My Security Info lists the apps you have allowed, and Revoke removes one', async ({ admin }) => {
-    const a = admin.page;
-    // What the server answers today, whatever state the consents endpoint is in: a section that says so, and the
-    // sign-in methods above it untouched.
-    await a.goto('/security-info');
-    await a.getByRole('heading', { name: "Apps you've allowed" }).waitFor();
-    const section = a.locator('#consents');
-    await expectText(section, /No apps yet|couldn't load the apps/);
-    await a.getByRole('button', { name: 'Rename Admin laptop' }).waitFor();
-
-    // The page against the contract (GET → {value: [...]}, DELETE → 204), answered in the browser while the
-    // server's endpoint is being built.
-    let consents = [
-      {
-        appId: '11111111-1111-4111-8111-111111111111',
-        displayName: 'Contoso Payroll',
-        scopes: ['openid', 'profile', 'email', 'offline_access'],
-        grantedDateTime: new Date(Date.now() - 3_600_000).toISOString(),
-      },
-      {
-        appId: '22222222-2222-4222-8222-222222222222',
-        displayName: 'Intranet',
-        scopes: ['openid', 'https://example.test/Files.Read'],
-        grantedDateTime: new Date(Date.now() - 86_400_000).toISOString(),
-      },
-    ];
-    const deleted: string[] = [];
-    await a.route('**/api/security-info/consents**', async (route) => {
-      const request = route.request();
-      if (request.method() === 'GET') {
-        await route.fulfill({
-          status: 200,
-          contentType: 'application/json',
-          body: JSON.stringify({ value: consents }),
-        });
-        return;
-      }
-      if (request.method() === 'DELETE') {
-        assert.ok(request.headers()['x-csrf-token'], 'DELETE carries the CSRF header');
-        const appId = new URL(request.url()).pathname.split('/').pop()!;
-        deleted.push(appId);
-        consents = consents.filter((c) => c.appId !== appId);
-        await route.fulfill({ status: 204 });
-        return;
-      }
-      await route.continue();
-    });
-    try {
-      await a.reload();
-      await a.getByRole('button', { name: 'Revoke Contoso Payroll' }).waitFor();
-      await expectText(section, /Contoso Payroll.*Allowed.*Sign you in.*See your email address.*Intranet/);
-      await expectText(a.getByRole('list', { name: 'Permissions of Intranet' }), /Files\.Read/);
-      await shot(a, 'apps-06-security-info-consents');
-      await a.getByRole('button', { name: 'Revoke Contoso Payroll' }).click();
-      await expectText(a.locator('#consents-status'), /Access for Contoso Payroll revoked/);
-      assert.deepEqual(deleted, ['11111111-1111-4111-8111-111111111111']);
-      assert.equal(await a.getByRole('button', { name: 'Revoke Contoso Payroll' }).count(), 0);
-      await a.getByRole('button', { name: 'Revoke Intranet' }).click();
+  journey(
+    'an app registered in the console signs the admin in; My Security Info lists the consent and Revoke removes it',
+    async ({ server, admin }) => {
+      const a = admin.page;
+      await a.goto('/security-info');
+      await a.getByRole('heading', { name: "Apps you've allowed" }).waitFor();
+      const section = a.locator('#consents');
       await expectText(section.getByRole('listitem').first(), /No apps yet/);
 
-      // An error is a message in the section; the rest of the page works.
-      await a.unroute('**/api/security-info/consents**');
-      await a.route('**/api/security-info/consents**', (route) =>
+      // A third-party web app registered and given a secret through the console, used by a real relying party.
+      const rp = await startRelyingParty(server.url);
+      try {
+        await a.goto('/admin/applications');
+        await a.getByRole('button', { name: 'New application' }).click();
+        await a.getByRole('textbox', { name: 'Display name' }).fill('Fabrikam Wiki');
+        await a.getByRole('textbox', { name: 'Web redirect URIs' }).fill(rp.redirectUri);
+        await a.getByRole('button', { name: 'Register' }).click();
+        await a.getByRole('heading', { name: 'Fabrikam Wiki', level: 1 }).waitFor();
+        const appId = await a.getByRole('textbox', { name: 'Application (client) ID' }).inputValue();
+        await a.getByRole('button', { name: 'New client secret' }).click();
+        await a.getByRole('button', { name: 'Add', exact: true }).click();
+        const secret = await a.getByRole('textbox', { name: 'Client secret value' }).inputValue();
+        await a.getByRole('button', { name: 'Done' }).click();
+        await rp.configure(appId, secret);
+
+        // Signed in to Passless already: the app's sign-in goes straight to the consent page.
+        await a.goto(`${rp.url}/login`);
+        await expectText(a.getByRole('heading', { level: 1 }), /Allow Fabrikam Wiki/);
+        await a.getByRole('button', { name: 'Allow', exact: true }).click();
+        await expectText(a.getByRole('heading', { level: 1 }), /Signed in as admin@contoso\.test/);
+        assert.equal(rp.signIns.at(-1)!.claims.aud, appId, 'the client id shown in the console is the audience');
+
+        await a.goto('/security-info');
+        const revoke = a.getByRole('button', { name: 'Revoke Fabrikam Wiki' });
+        await revoke.waitFor();
+        await expectText(section, /Fabrikam Wiki.*Allowed.*Sign you in.*See your email address/);
+        await expectText(a.getByRole('list', { name: 'Permissions of Fabrikam Wiki' }), /offline_access/);
+        await shot(a, 'apps-06-security-info-consents');
+        await revoke.click();
+        await expectText(a.locator('#consents-status'), /Access for Fabrikam Wiki revoked/);
+        await expectText(section.getByRole('listitem').first(), /No apps yet/);
+        assert.equal(await revoke.count(), 0);
+        const listed = await api<{ value: unknown[] }>(a, 'GET', '/api/security-info/consents');
+        assert.deepEqual(listed.json.value, []);
+        await a.reload();
+        await expectText(section.getByRole('listitem').first(), /No apps yet/);
+
+        // Revoked: the app asks again.
+        await a.goto(`${rp.url}/login`);
+        await expectText(a.getByRole('heading', { level: 1 }), /Allow Fabrikam Wiki/);
+      } finally {
+        await rp.close();
+      }
+
+      // A failing endpoint is a message inside the section; the sign-in methods above keep working. (The browser
+      // answers for the server here: a real server error cannot be caused on demand.)
+      await a.goto('/security-info');
+      await a.route('**/api/security-info/consents', (route) =>
         route.fulfill({
           status: 500,
           contentType: 'application/json',
           body: JSON.stringify({ error: { code: 'generalException', message: 'Boom.' } }),
         }),
       );
-      await a.reload();
-      await expectText(a.locator('#consents-alert'), /couldn't load the apps you've allowed/);
-      await a.getByRole('button', { name: 'Rename Admin laptop' }).waitFor();
-    } finally {
-      await a.unrouteAll();
-    }
-  });
+      try {
+        await a.reload();
+        await expectText(a.locator('#consents-alert'), /couldn't load the apps you've allowed/);
+        await a.getByRole('button', { name: 'Rename Admin laptop' }).waitFor();
+        await a.getByRole('button', { name: 'Add passkey' }).waitFor();
+      } finally {
+        await a.unrouteAll();
+      }
+    },
+    120_000,
+  );
 });

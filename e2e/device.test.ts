@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { assignRole, browserSuite, expectPath, expectText, onboardEmployee, sessionOf, shot } from './kit.ts';
+import { api, assignRole, browserSuite, expectPath, expectText, onboardEmployee, sessionOf, shot } from './kit.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -187,7 +187,7 @@ browserSuite('passless login: device sign-in in a real browser', {}, (journey) =
       assert.match(text, /User:\s+kim@contoso\.test/);
       assert.match(text, /Display name:\s+Kim Lee/);
       if (who.source === 'api') {
-        assert.deepEqual(who.roles, ['User Administrator']);
+        assert.deepEqual(who.roles, ['User Administrator'], who.note);
         assert.match(text, /Roles:\s+User Administrator/);
       } else {
         // The API does not take bearer tokens yet: whoami says it shows the ID token's claims instead.
@@ -239,6 +239,28 @@ browserSuite('passless login: device sign-in in a real browser', {}, (journey) =
     120_000,
   );
 
+  journey('when the admin disables the account, whoami says the sign-in has ended and forgets it', async (stage) => {
+    const mia = await stage.person('mia', { autofill: false });
+    const user = await onboardEmployee(stage.admin.page, mia, 'Mia Wong', 'mia@contoso.test');
+    const home = newConfigHome();
+    const url = stage.server.url;
+    const login = await startLogin(url, home);
+    await mia.page.goto(login.verificationUriComplete);
+    await mia.page.getByRole('button', { name: 'Continue' }).click();
+    await expectPath(mia.page, '/signin');
+    await mia.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await mia.page.getByRole('heading', { name: "You're signed in on your device" }).waitFor();
+    assert.equal((await login.run.exited).code, 0);
+    assert.match(await passlessOk(['whoami', '--url', url], home), /User:\s+mia@contoso\.test/);
+
+    const disabled = await api(stage.admin.page, 'PATCH', `/v1.0/users/${user.id}`, { accountEnabled: false });
+    assert.equal(disabled.status, 204, JSON.stringify(disabled.json));
+    const whoAfter = await passless(['whoami', '--url', url], home).exited;
+    assert.equal(whoAfter.code, 1, whoAfter.stdout);
+    assert.match(whoAfter.stderr, /your sign-in to http:\/\/localhost:\d+ has ended: run `passless login/);
+    assert.equal(readCredentials(home).deployments[url], undefined, 'the dead tokens are forgotten');
+  });
+
   journey('a wrong code shows an error the person can act on, keeping what they typed', async (stage) => {
     const page = stage.admin.page;
     await page.goto('/device');
@@ -281,31 +303,46 @@ browserSuite('passless login: device sign-in in a real browser', {}, (journey) =
     await expectText(page.getByRole('alert'), /That code has already been used or cancelled/);
   });
 
-  journey('signing out through the provider (RP-initiated logout) also ends the Passless session', async (stage) => {
-    const lee = await stage.person('lee', { autofill: false });
-    await onboardEmployee(stage.admin.page, lee, 'Lee Park', 'lee@contoso.test');
+  journey(
+    'signing out through the provider (RP-initiated logout) also ends the Passless session, with or without script',
+    async (stage) => {
+      const lee = await stage.person('lee', { autofill: false });
+      await onboardEmployee(stage.admin.page, lee, 'Lee Park', 'lee@contoso.test');
+      const page = lee.page;
 
-    // A device sign-in gives the browser a provider session as well as the Passless one.
-    const home = newConfigHome();
-    const login = await startLogin(stage.server.url, home);
-    const page = lee.page;
-    await page.goto(login.verificationUriComplete);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expectPath(page, '/signin');
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await page.getByRole('heading', { name: "You're signed in on your device" }).waitFor();
-    assert.equal((await login.run.exited).code, 0);
-    assert.equal((await sessionOf(page))?.userPrincipalName, 'lee@contoso.test');
+      for (const script of ['blocked', 'allowed'] as const) {
+        // A device sign-in gives the browser a provider session as well as the Passless one.
+        const login = await startLogin(stage.server.url, newConfigHome());
+        await page.goto(login.verificationUriComplete);
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await expectPath(page, '/signin');
+        await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+        await page.getByRole('heading', { name: "You're signed in on your device" }).waitFor();
+        assert.equal((await login.run.exited).code, 0);
+        assert.equal((await sessionOf(page))?.userPrincipalName, 'lee@contoso.test');
 
-    await page.goto('/session/end');
-    await page.getByRole('heading', { name: 'Sign out of Passless?' }).waitFor();
-    await shot(page, '64-logout');
-    // logout.js ends the Passless session before the provider's form goes.
-    const signedOut = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/signout');
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    assert.equal((await signedOut).status(), 204);
-    await page.getByRole('heading', { name: 'You have signed out.' }).waitFor();
-    await shot(page, '65-logged-out');
-    assert.equal(await sessionOf(page), null, 'the Passless session ended too');
-  });
+        const signOutCalls: number[] = [];
+        const onResponse = (r: { url(): string; status(): number }) => {
+          if (new URL(r.url()).pathname === '/api/signout') signOutCalls.push(r.status());
+        };
+        page.on('response', onResponse);
+        if (script === 'blocked') await page.route('**/assets/logout.js', (route) => route.abort());
+        try {
+          await page.goto('/session/end');
+          await page.getByRole('heading', { name: 'Sign out of Passless?' }).waitFor();
+          if (script === 'allowed') await shot(page, '64-logout');
+          await page.getByRole('button', { name: 'Sign out' }).click();
+          await page.getByRole('heading', { name: 'You have signed out.' }).waitFor();
+          if (script === 'allowed') await shot(page, '65-logged-out');
+        } finally {
+          page.off('response', onResponse);
+          await page.unroute('**/assets/logout.js');
+        }
+        // With the script, the page ends the Passless session itself; without it, the server does.
+        assert.deepEqual(signOutCalls, script === 'allowed' ? [204] : []);
+        assert.equal(await sessionOf(page), null, `the Passless session ended too (script ${script})`);
+      }
+    },
+    90_000,
+  );
 });

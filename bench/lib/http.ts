@@ -21,6 +21,8 @@ export interface Session {
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 export class Http {
+  /** Requests sent by every client of this process so far: the bench reports requests per sign-in from it. */
+  static sent = 0;
   private readonly url: URL;
 
   constructor(
@@ -41,18 +43,18 @@ export class Http {
   }
 
   async request(method: string, path: string, body?: unknown, session?: Session | null): Promise<Reply> {
-    const headers: Record<string, string> = { origin: this.origin, 'user-agent': 'passless-bench' };
-    if (this.clientAddress) headers['x-forwarded-for'] = this.clientAddress;
+    const headers: Record<string, string> = { origin: this.origin };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (session) {
       headers.cookie = session.cookie;
       if (session.csrf && method !== 'GET') headers['x-csrf-token'] = session.csrf;
     }
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const { status, text, setCookie } =
-      this.transport === 'fetch'
-        ? await this.viaFetch(method, path, headers, payload)
-        : await this.viaHttp(method, path, headers, payload);
+    const { status, text, setCookie } = await this.send(
+      method,
+      path,
+      headers,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
     let json: unknown = null;
     if (text) {
       try {
@@ -69,18 +71,43 @@ export class Http {
     return { status, json, sessionCookie };
   }
 
-  private async viaFetch(method: string, path: string, headers: Record<string, string>, payload?: string) {
-    const res = await fetch(this.baseUrl + path, { method, headers, body: payload }).catch((error: Error) => {
-      const cause = error.cause as { code?: string; message?: string } | undefined;
-      throw new Error(`${method} ${path}: ${error.message} (${cause?.code ?? cause?.message ?? 'no cause'})`, {
-        cause,
-      });
-    });
-    return { status: res.status, text: await res.text(), setCookie: res.headers.getSetCookie() };
+  /**
+   * One request with exactly these headers (plus User-Agent and X-Forwarded-For), redirects not followed: what the
+   * OpenID Connect flows need (a browser's navigations carry no Origin; a relying party's token request neither).
+   */
+  send(method: string, path: string, headers: Record<string, string>, payload?: string): Promise<RawReply> {
+    Http.sent++;
+    const all: Record<string, string> = { 'user-agent': 'passless-bench', ...headers };
+    if (this.clientAddress) all['x-forwarded-for'] = this.clientAddress;
+    return this.transport === 'fetch'
+      ? this.viaFetch(method, path, all, payload)
+      : this.viaHttp(method, path, all, payload);
+  }
+
+  private async viaFetch(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    payload?: string,
+  ): Promise<RawReply> {
+    const res = await fetch(this.baseUrl + path, { method, headers, body: payload, redirect: 'manual' }).catch(
+      (error: Error) => {
+        const cause = error.cause as { code?: string; message?: string } | undefined;
+        throw new Error(`${method} ${path}: ${error.message} (${cause?.code ?? cause?.message ?? 'no cause'})`, {
+          cause,
+        });
+      },
+    );
+    return {
+      status: res.status,
+      text: await res.text(),
+      setCookie: res.headers.getSetCookie(),
+      location: res.headers.get('location'),
+    };
   }
 
   private viaHttp(method: string, path: string, headers: Record<string, string>, payload?: string) {
-    return new Promise<{ status: number; text: string; setCookie: string[] }>((resolve, reject) => {
+    return new Promise<RawReply>((resolve, reject) => {
       if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
       const req = httpRequest({ host: this.url.hostname, port: this.url.port, method, path, headers, agent }, (res) => {
         let text = '';
@@ -88,13 +115,28 @@ export class Http {
         res.on('data', (chunk: string) => {
           text += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, setCookie: res.headers['set-cookie'] ?? [] }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            setCookie: res.headers['set-cookie'] ?? [],
+            location: res.headers.location ?? null,
+          }),
+        );
         res.on('error', reject);
       });
       req.on('error', reject);
       req.end(payload);
     });
   }
+}
+
+export interface RawReply {
+  status: number;
+  text: string;
+  /** Every Set-Cookie line of the response. */
+  setCookie: string[];
+  location: string | null;
 }
 
 /** `error.code` of a Graph-shaped error body, if any. */

@@ -179,3 +179,19 @@ export async function readStatements(url: string): Promise<StatementStat[]> {
     }));
   });
 }
+
+/** Rows of the tables a sign-in or a grant writes to, oidc_payloads by model: what each unit leaves behind. */
+export async function countRows(url: string): Promise<Record<string, number>> {
+  return withClient(url, async (c) => {
+    const out: Record<string, number> = {};
+    const payloads = await c.query<{ model: string; n: string }>(
+      'SELECT model, count(*) AS n FROM oidc_payloads GROUP BY model',
+    );
+    for (const r of payloads.rows) out[`oidc_payloads ${r.model}`] = Number(r.n);
+    for (const table of ['sign_in_events', 'sessions', 'flows']) {
+      const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+      out[table] = Number(r.rows[0]!.n);
+    }
+    return out;
+  });
+}

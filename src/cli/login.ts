@@ -151,13 +151,30 @@ export function deploymentUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
   return url.origin;
 }
 
+/**
+ * What the server sends (codes, URLs, names, error texts) reaches a terminal: control characters are dropped so
+ * a hostile or broken deployment cannot move the cursor or rewrite what the person reads.
+ */
+export function printable(text: string): string {
+  return text.replace(/(?!\n)\p{Cc}/gu, '');
+}
+
 function describeError(error: unknown): string {
+  return printable(describeErrorText(error));
+}
+
+function describeErrorText(error: unknown): string {
   if (error instanceof oidc.ResponseBodyError) {
     return error.error_description ? `${error.error}: ${error.error_description}` : error.error;
   }
   const err = error as Error & { cause?: unknown };
   const cause = err?.cause as (Error & { code?: string }) | undefined;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code && /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(cause.code)) {
+    // A development deployment's self-signed certificate (`passless serve --tls self-signed`) is trusted by
+    // pointing Node.js at it, never by turning verification off.
+    return `the server's TLS certificate is not trusted (${cause.code}): if it is a development certificate, run with NODE_EXTRA_CA_CERTS=<its .pem file>`;
+  }
   if (cause?.message) return `${err.message} (${cause.message})`;
   return err?.message ?? String(error);
 }
@@ -260,20 +277,27 @@ export async function login(args: string[], io: CliIo = defaultIo()): Promise<vo
 
   const minutes = Math.max(1, Math.round(started.expires_in / 60));
   io.out(
-    [
-      '',
-      `  To sign in to ${url}, open this page in a browser:`,
-      '',
-      `    ${started.verification_uri}`,
-      '',
-      `  and enter the code:  ${started.user_code}`,
-      '',
-      ...(started.verification_uri_complete
-        ? ['  Or open this link, which fills in the code for you:', '', `    ${started.verification_uri_complete}`, '']
-        : []),
-      `  The code expires in ${minutes} minute${minutes === 1 ? '' : 's'}. Waiting for you to confirm…`,
-      '',
-    ].join('\n'),
+    printable(
+      [
+        '',
+        `  To sign in to ${url}, open this page in a browser:`,
+        '',
+        `    ${started.verification_uri}`,
+        '',
+        `  and enter the code:  ${started.user_code}`,
+        '',
+        ...(started.verification_uri_complete
+          ? [
+              '  Or open this link, which fills in the code for you:',
+              '',
+              `    ${started.verification_uri_complete}`,
+              '',
+            ]
+          : []),
+        `  The code expires in ${minutes} minute${minutes === 1 ? '' : 's'}. Waiting for you to confirm…`,
+        '',
+      ].join('\n'),
+    ),
   );
 
   let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
@@ -303,8 +327,10 @@ export async function login(args: string[], io: CliIo = defaultIo()): Promise<vo
   const claims = tokens.claims();
   const who = claims?.preferred_username ?? claims?.sub;
   io.out(
-    `  Signed in to ${url}${who ? ` as ${who}` : ''}${claims?.name ? ` (${claims.name})` : ''}.\n` +
-      `  Credentials saved in ${credentialsPath(io.env)}.\n`,
+    printable(
+      `  Signed in to ${url}${who ? ` as ${who}` : ''}${claims?.name ? ` (${claims.name})` : ''}.\n` +
+        `  Credentials saved in ${credentialsPath(io.env)}.\n`,
+    ),
   );
 }
 
@@ -319,9 +345,13 @@ function storedFor(env: NodeJS.ProcessEnv, url: string): StoredCredentials {
   return entry;
 }
 
-/** An access token that is still valid, refreshed (and saved) when the stored one has expired. */
-export async function currentCredentials(url: string, io: CliIo): Promise<StoredCredentials> {
-  const fresh = (entry: StoredCredentials) => Date.parse(entry.expiresAt) - EXPIRY_MARGIN_MS > Date.now();
+/**
+ * An access token that is still valid, refreshed (and saved) when the stored one has expired — or, with
+ * `refused`, when the API has just refused that token although it had not expired.
+ */
+export async function currentCredentials(url: string, io: CliIo, refused?: string): Promise<StoredCredentials> {
+  const fresh = (entry: StoredCredentials) =>
+    entry.accessToken !== refused && Date.parse(entry.expiresAt) - EXPIRY_MARGIN_MS > Date.now();
   const entry = storedFor(io.env, url);
   if (fresh(entry)) return entry;
   return withCredentialsLock(io.env, async () => {
@@ -390,14 +420,20 @@ async function getJson(
 
 function graphErrorCode(json: Record<string, unknown> | null): string {
   const error = json?.error as { code?: unknown } | undefined;
-  return typeof error?.code === 'string' ? ` ${error.code}` : '';
+  return typeof error?.code === 'string' ? ` ${printable(error.code)}` : '';
 }
 
 export async function whoami(args: string[], io: CliIo = defaultIo()): Promise<Identity> {
   const { values } = parseArgs({ args, options: { url: { type: 'string' }, json: { type: 'boolean' } } });
   const url = deploymentUrl(values.url, io.env);
-  const credentials = await currentCredentials(url, io);
-  const me = await getJson(io, url, '/v1.0/me', credentials.accessToken);
+  let credentials = await currentCredentials(url, io);
+  let me = await getJson(io, url, '/v1.0/me', credentials.accessToken);
+  if (me.status === 401 && credentials.refreshToken) {
+    // A token the API no longer takes (its grant revoked, the person disabled): the refresh says whether the
+    // sign-in still stands, and ends it here if not.
+    credentials = await currentCredentials(url, io, credentials.accessToken);
+    me = await getJson(io, url, '/v1.0/me', credentials.accessToken);
+  }
   let identity: Identity;
   if (me.status === 200 && me.json) {
     const memberOf = await getJson(io, url, '/v1.0/me/memberOf', credentials.accessToken);
@@ -443,16 +479,18 @@ export async function whoami(args: string[], io: CliIo = defaultIo()): Promise<I
   }
   const list = (items: string[] | null) => (items === null ? '(unknown)' : items.length ? items.join(', ') : 'none');
   io.out(
-    [
-      `Signed in to ${url}`,
-      `  User:          ${identity.userPrincipalName ?? '(unknown)'}`,
-      `  Display name:  ${identity.displayName ?? '(unknown)'}`,
-      `  Object id:     ${identity.id ?? '(unknown)'}`,
-      `  Roles:         ${list(identity.roles)}`,
-      ...(identity.groups?.length ? [`  Groups:        ${list(identity.groups)}`] : []),
-      ...(identity.note ? [`  Note:          ${identity.note}`] : []),
-      '',
-    ].join('\n'),
+    printable(
+      [
+        `Signed in to ${url}`,
+        `  User:          ${identity.userPrincipalName ?? '(unknown)'}`,
+        `  Display name:  ${identity.displayName ?? '(unknown)'}`,
+        `  Object id:     ${identity.id ?? '(unknown)'}`,
+        `  Roles:         ${list(identity.roles)}`,
+        ...(identity.groups?.length ? [`  Groups:        ${list(identity.groups)}`] : []),
+        ...(identity.note ? [`  Note:          ${identity.note}`] : []),
+        '',
+      ].join('\n'),
+    ),
   );
   return identity;
 }

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type PasslessConfig, renderConfigurationDoc } from '../core/config/config.ts';
-import { buildApp } from '../server/app.ts';
 import { type BootstrapResult, bootstrapAdmin } from '../services/bootstrap.service.ts';
 import type { Deps } from '../services/deps.ts';
 import { ensureSigningKeys, rotateSigningKeys } from '../services/signing-keys.service.ts';
@@ -117,6 +116,9 @@ async function serve(config: PasslessConfig, tlsOption: TlsOption | null = null)
     onlyIfEmpty: true,
     source: 'first start',
   });
+  // Imported here, not at the top: the client commands (login, whoami) need no server, and loading
+  // oidc-provider prints a runtime warning on Node 20.
+  const { buildApp } = await import('../server/app.ts');
   const app = await buildApp(deps, {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),

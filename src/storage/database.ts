@@ -168,6 +168,7 @@ export interface ApplicationsTable {
   is_fallback_public_client: boolean;
   required_resource_access: Json<unknown[]>;
   is_first_party: Generated<boolean>;
+  id_token_signing_algorithm: Generated<string>;
   created_at: Timestamp;
 }
 

@@ -21,6 +21,7 @@ const APP_FIELDS = [
   'createdDateTime',
   'displayName',
   'id',
+  'idTokenSigningAlgorithm',
   'isFallbackPublicClient',
   'isFirstParty',
   'passwordCredentials',

@@ -21,6 +21,8 @@ const ROLE_IDS = {
   'User.ReadWrite.All': '741f803b-c850-494e-b5df-cde7c675a1ca',
   'AuditLog.Read.All': 'b0afded3-3588-46d8-8b3d-9842eff778da',
   'Directory.Read.All': '7ab1d382-f21e-4acd-a863-ba3e13f7da61',
+  'Group.ReadWrite.All': '62a82d76-70ea-41e2-9197-370581804d09',
+  'Application.ReadWrite.All': '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
 } as const;
 
 async function call(
@@ -249,6 +251,49 @@ describe('bearer tokens on /v1.0', () => {
     assertGraphError(bogus, 400, 'badRequest', /not found/);
   });
 
+  test('Group.ReadWrite.All manages groups and nothing else', async () => {
+    const registered = await registerApplication(suite.admin, { displayName: 'Group sync' });
+    await grant(registered, 'Group.ReadWrite.All');
+    const token = await appToken(registered);
+    const group = await call(suite.t, 'POST', '/v1.0/groups', token, { displayName: 'Sales', mailNickname: 'sales' });
+    assert.equal(group.status, 201, JSON.stringify(group.json));
+    const user = await call(suite.t, 'POST', '/v1.0/users', token, {
+      displayName: 'Z',
+      userPrincipalName: suite.upn('z'),
+    });
+    assertGraphError(user, 403, 'accessDenied', /User\.ReadWrite\.All/);
+    assert.equal((await call(suite.t, 'DELETE', `/v1.0/groups/${group.json.id}`, token)).status, 204);
+  });
+
+  test('Application.ReadWrite.All lists, creates and reads applications, and nothing else', async () => {
+    const registered = await registerApplication(suite.admin, { displayName: 'App provisioner' });
+    assert.equal((await grant(registered, 'Application.ReadWrite.All')).status, 201);
+    const token = await appToken(registered);
+    const created = await call(suite.t, 'POST', '/v1.0/applications', token, { displayName: 'Provisioned' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const listed = await call(suite.t, 'GET', '/v1.0/applications', token);
+    assert.equal(listed.status, 200, JSON.stringify(listed.json));
+    assert.ok(listed.json.value.some((a: { displayName: string }) => a.displayName === 'Provisioned'));
+    assert.equal((await call(suite.t, 'GET', `/v1.0/applications/${created.json.id}`, token)).status, 200);
+    assertGraphError(await call(suite.t, 'GET', '/v1.0/users', token), 403, 'accessDenied', /User\.Read\.All/);
+  });
+
+  test("Graph's resource identifier is an alias; other resources are refused at the token endpoint", async () => {
+    const registered = await registerApplication(suite.admin, { displayName: 'Graph-written script' });
+    await grant(registered, 'Directory.Read.All');
+    const viaGraph = await appToken(registered, 'https://graph.microsoft.com/.default');
+    assert.equal(claimsOf(viaGraph).payload.aud, ORIGIN);
+    assert.deepEqual(claimsOf(viaGraph).payload.roles, ['Directory.Read.All']);
+    assert.equal((await call(suite.t, 'GET', '/v1.0/users', viaGraph)).status, 200);
+    const config = await clientConfiguration(suite.t, registered);
+    const explicit = await oidc.clientCredentialsGrant(config, { resource: ORIGIN, scope: `${ORIGIN}/.default` });
+    assert.equal(claimsOf(explicit.access_token).payload.aud, ORIGIN);
+    await assert.rejects(
+      oidc.clientCredentialsGrant(config, { resource: 'https://api.other.example', scope: 'x' }),
+      (error: { error?: string }) => error.error === 'invalid_target',
+    );
+  });
+
   test('tampered, expired, foreign-audience and non-access tokens get 401 with WWW-Authenticate', async () => {
     const registered = await registerApplication(suite.admin, { displayName: 'Reader' });
     await grant(registered, 'Directory.Read.All');
@@ -333,6 +378,9 @@ describe('bearer tokens on /v1.0', () => {
       const me = await call(suite.t, 'GET', '/v1.0/me', token);
       assert.equal(me.status, 200, JSON.stringify(me.json));
       assert.equal(me.json.userPrincipalName, 'admin@contoso.test');
+      const memberOf = await call(suite.t, 'GET', '/v1.0/me/memberOf', token);
+      assert.equal(memberOf.status, 200, JSON.stringify(memberOf.json));
+      assert.ok(memberOf.json.value.some((r: { displayName: string }) => r.displayName === 'Global Administrator'));
       assert.equal((await call(suite.t, 'GET', '/v1.0/users', token)).status, 200);
       // A Global Administrator, but the token holds no User.ReadWrite.All.
       const create = await call(suite.t, 'POST', '/v1.0/users', token, {

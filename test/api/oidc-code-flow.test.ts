@@ -46,3 +46,29 @@ test('a first-party app signs a passkey user in: code + PKCE, ID token claims, s
     });
     assert.equal(protectedHeader.alg, 'ES256');
   }));
+
+test('an application registered for RS256 gets RS256 ID tokens; a bad algorithm is refused at registration', () =>
+  withApp(async (t) => {
+    const { client: admin } = await signedInAdmin(t);
+    const refused = await admin.request('POST', '/v1.0/applications', {
+      displayName: 'Old app',
+      idTokenSigningAlgorithm: 'HS256',
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.json.error.message, /ES256.*RS256/);
+    const registered = await registerApplication(admin, { isFirstParty: true, idTokenSigningAlgorithm: 'RS256' });
+    const config = await clientConfiguration(t, registered);
+    const request = await authorizationRequest(config, registered.redirectUri);
+    const { callback } = await new Browser(t.app, admin).authorize(request.url, registered.redirectUri);
+    const tokens = await oidc.authorizationCodeGrant(config, callback!, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    const jwks = await (await injectFetch(t.app)(`${ORIGIN}/jwks`)).json();
+    const { protectedHeader } = await jose.jwtVerify(tokens.id_token!, jose.createLocalJWKSet(jwks), {
+      issuer: ORIGIN,
+      audience: registered.appId,
+    });
+    assert.equal(protectedHeader.alg, 'RS256');
+  }));

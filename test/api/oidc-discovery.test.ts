@@ -114,7 +114,7 @@ test('an authorization request for an unknown client gets the provider’s own e
   });
 });
 
-test('Passless routes are unaffected and the interaction page says applications are not enabled', async () => {
+test('Passless routes are unaffected; an unknown interaction answers with a message, not a sign-in', async () => {
   await withApp(async (t) => {
     const signin = await t.app.inject({ method: 'GET', url: '/signin', headers: { host: 'localhost:8080' } });
     assert.equal(signin.statusCode, 200);
@@ -122,13 +122,28 @@ test('Passless routes are unaffected and the interaction page says applications 
     const graph = await t.app.inject({ method: 'GET', url: '/v1.0/users', headers: { host: 'localhost:8080' } });
     assert.equal(graph.statusCode, 401);
     assert.equal(typeof graph.json().error.code, 'string');
-    const interaction = await t.app.inject({
+    const page = await t.app.inject({
       method: 'GET',
       url: '/oidc/interaction/abc',
       headers: { host: 'localhost:8080' },
     });
-    assert.equal(interaction.statusCode, 400);
-    assert.match(interaction.body, /not enabled yet/);
+    assert.equal(page.statusCode, 200, 'the page is static; its script asks the server');
+    assert.equal(page.headers['cache-control'], 'no-store');
+    const interaction = await t.app.inject({
+      method: 'POST',
+      url: '/oidc/interaction/abc',
+      headers: { host: 'localhost:8080', origin: 'http://localhost:8080', 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    assert.equal(interaction.statusCode, 410);
+    assert.match(interaction.json().error.message, /expired or was started in another browser/);
+    const crossSite = await t.app.inject({
+      method: 'POST',
+      url: '/oidc/interaction/abc',
+      headers: { host: 'localhost:8080', origin: 'https://evil.example', 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    assert.equal(crossSite.statusCode, 403);
   });
 });
 
@@ -173,6 +188,10 @@ test('the storage adapter: upsert, find, lookups, consume, destroy, revokeByGran
 
     offset = 61_000;
     assert.equal(await sessions.findByUid('u-1'), undefined);
+    // A device code outlives its expiry by ten minutes, so the device polling it hears `expired_token` (the
+    // provider checks the expiry in the payload itself), and then it is gone too.
+    assert.equal((await devices.findByUserCode('ABCD-EFGH'))?.kind, 'DeviceCode');
+    offset = 61_000 + 10 * 60_000;
     assert.equal(await devices.findByUserCode('ABCD-EFGH'), undefined);
   });
 });

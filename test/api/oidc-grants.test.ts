@@ -62,6 +62,24 @@ describe('OpenID Connect grants', () => {
     assert.notEqual(userinfo.error, '', 'the access token of the revoked grant no longer works');
   });
 
+  test('token revocation (RFC 7009): a revoked refresh token and access token stop working', async () => {
+    const registered = await registerApplication(suite.admin, { isFirstParty: true });
+    const { config, tokens } = await tokensFor(registered, new Browser(suite.t.app, suite.admin));
+    await oidc.tokenRevocation(config, tokens.access_token);
+    await grantError(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
+    await oidc.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+    assert.equal((await grantError(oidc.refreshTokenGrant(config, tokens.refresh_token!))).error, 'invalid_grant');
+    // Another application cannot revoke this one's tokens.
+    const other = await registerApplication(suite.admin, { isFirstParty: true, displayName: 'Other' });
+    const fresh = await tokensFor(registered, new Browser(suite.t.app, suite.admin));
+    const refused = await grantError(
+      oidc.tokenRevocation(await clientConfiguration(suite.t, other), fresh.tokens.refresh_token!),
+    );
+    assert.equal(refused.error, 'invalid_request');
+    const still = await oidc.refreshTokenGrant(fresh.config, fresh.tokens.refresh_token!);
+    assert.ok(still.access_token, "another client's revocation request did not revoke the token");
+  });
+
   test('a replayed authorization code fails and revokes the tokens issued for it', async () => {
     const registered = await registerApplication(suite.admin, { isFirstParty: true });
     const browser = new Browser(suite.t.app, suite.admin);

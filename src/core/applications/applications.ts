@@ -18,6 +18,8 @@ export interface Application {
   isFallbackPublicClient: boolean;
   /** Passless extension: first-party applications skip the consent page. */
   isFirstParty: boolean;
+  /** Passless extension: how ID tokens for this application are signed (ES256 by default; RS256 for old clients). */
+  idTokenSigningAlgorithm: 'ES256' | 'RS256';
   requiredResourceAccess: RequiredResourceAccess[];
   createdAt: Date;
 }
@@ -49,6 +51,7 @@ const SETTABLE = [
   'publicClient',
   'isFallbackPublicClient',
   'isFirstParty',
+  'idTokenSigningAlgorithm',
   'requiredResourceAccess',
 ] as const;
 const READ_ONLY = ['id', 'appId', 'createdDateTime'];
@@ -189,6 +192,12 @@ function parseFields(body: Record<string, unknown>): Partial<ApplicationFields> 
     if (typeof body.isFirstParty !== 'boolean') throw bad('isFirstParty must be true or false.');
     fields.isFirstParty = body.isFirstParty;
   }
+  if (body.idTokenSigningAlgorithm !== undefined) {
+    if (body.idTokenSigningAlgorithm !== 'ES256' && body.idTokenSigningAlgorithm !== 'RS256') {
+      throw bad("idTokenSigningAlgorithm must be 'ES256' (the default) or 'RS256'.");
+    }
+    fields.idTokenSigningAlgorithm = body.idTokenSigningAlgorithm;
+  }
   if (body.requiredResourceAccess !== undefined) {
     fields.requiredResourceAccess = parseRequiredResourceAccess(body.requiredResourceAccess);
   }
@@ -206,6 +215,7 @@ export function parseApplicationCreate(body: Record<string, unknown>): Applicati
     publicClientRedirectUris: fields.publicClientRedirectUris ?? [],
     isFallbackPublicClient: fields.isFallbackPublicClient ?? false,
     isFirstParty: fields.isFirstParty ?? false,
+    idTokenSigningAlgorithm: fields.idTokenSigningAlgorithm ?? 'ES256',
     requiredResourceAccess: fields.requiredResourceAccess ?? [],
   };
 }
@@ -276,6 +286,7 @@ export function renderApplication(app: Application, credentials: PasswordCredent
     createdDateTime: app.createdAt.toISOString(),
     isFallbackPublicClient: app.isFallbackPublicClient,
     isFirstParty: app.isFirstParty,
+    idTokenSigningAlgorithm: app.idTokenSigningAlgorithm,
     web: { redirectUris: app.webRedirectUris },
     spa: { redirectUris: app.spaRedirectUris },
     publicClient: { redirectUris: app.publicClientRedirectUris },

@@ -47,7 +47,7 @@ export const PERMISSIONS: readonly Permission[] = [
     appRoleId: 'df021288-bdef-4463-88db-98f22de89214',
     scopeId: 'a154be20-db9c-4678-8ab7-66f6cc099a59',
     adminConsentDisplayName: "Read all users' full profiles",
-    description: 'Allows the app to read users, groups, roles and application registrations of the directory.',
+    description: 'Allows the app to read users, groups and roles of the directory.',
     capabilities: ['directory.read'],
     actsAs: [],
   },
@@ -67,7 +67,7 @@ export const PERMISSIONS: readonly Permission[] = [
     scopeId: '06da0dbc-49e2-44d2-8312-53f166ab848a',
     adminConsentDisplayName: 'Read directory data',
     description: 'Allows the app to read users, groups, roles and application registrations of the directory.',
-    capabilities: ['directory.read'],
+    capabilities: ['directory.read', 'applications.read'],
     actsAs: [],
   },
   {
@@ -132,7 +132,7 @@ export const PERMISSIONS: readonly Permission[] = [
     adminConsentDisplayName: 'Read and write all applications',
     description:
       'Allows the app to create, change and delete application registrations and their client secrets (so it can act as any of them).',
-    capabilities: ['applications.write'],
+    capabilities: ['applications.read', 'applications.write'],
     actsAs: [],
   },
   {

@@ -16,6 +16,7 @@ export interface PasslessConfig {
   reauthenticationWindowMinutes: number;
   signInFlowMinutes: number;
   signInStartsPerMinute: number;
+  deviceCodeSeconds: number;
   /** base64url of 32 bytes, or null: then a generated development key kept in the database is used (with a warning). */
   keyEncryptionKey: string | null;
   /** Derived from publicUrl. */
@@ -24,7 +25,18 @@ export interface PasslessConfig {
   secureCookies: boolean;
 }
 
-type Kind = 'port' | 'string' | 'url' | 'boolean' | 'minutes' | 'count' | 'logLevel' | 'upn' | 'databaseUrl' | 'key256';
+type Kind =
+  | 'port'
+  | 'string'
+  | 'url'
+  | 'boolean'
+  | 'minutes'
+  | 'seconds'
+  | 'count'
+  | 'logLevel'
+  | 'upn'
+  | 'databaseUrl'
+  | 'key256';
 
 interface Setting {
   key: keyof PasslessConfig;
@@ -126,6 +138,14 @@ export const SETTINGS: readonly Setting[] = [
     description: 'How long a sign-in or registration ceremony may take before it must be started again.',
   },
   {
+    key: 'deviceCodeSeconds',
+    env: 'PASSLESS_DEVICE_CODE_SECONDS',
+    kind: 'seconds',
+    default: '900',
+    description:
+      'How long a device sign-in (passless login, TVs, CLIs: the device authorization grant) waits for the person to enter its code (Entra uses 15 minutes).',
+  },
+  {
     key: 'signInStartsPerMinute',
     env: 'PASSLESS_SIGN_IN_STARTS_PER_MINUTE',
     kind: 'count',
@@ -162,6 +182,11 @@ function parseValue(setting: Setting, raw: string): unknown {
     case 'minutes': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 43200) fail('expected whole minutes between 1 and 43200');
+      return n;
+    }
+    case 'seconds': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 86400) fail('expected whole seconds between 1 and 86400');
       return n;
     }
     case 'count': {

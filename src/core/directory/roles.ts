@@ -62,6 +62,7 @@ export type Capability =
   | 'tapPolicy.read'
   | 'tapPolicy.write'
   | 'auditLogs.read'
+  | 'applications.read'
   | 'applications.write'
   | 'groups.write'
   | 'appRoleAssignments.write';
@@ -87,6 +88,8 @@ const GRANTS: Record<Capability, readonly RoleKey[]> = {
   ],
   'tapPolicy.write': ['globalAdministrator', 'authenticationPolicyAdministrator'],
   'auditLogs.read': ['globalAdministrator', 'globalReader'],
+  // Every admin role may read application registrations, as directory.read; apps need it on its own.
+  'applications.read': Object.keys(ROLES) as RoleKey[],
   'applications.write': ['globalAdministrator', 'applicationAdministrator', 'cloudApplicationAdministrator'],
   'groups.write': ['globalAdministrator', 'userAdministrator'],
   // Granting an application permission (admin consent) hands a client secret power over the directory: Entra keeps

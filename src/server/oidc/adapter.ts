@@ -5,6 +5,7 @@ import { findClientRecord } from '../../storage/repositories/oidc-clients.reposi
 import * as payloads from '../../storage/repositories/oidc-payloads.repository.ts';
 import { toClientMetadata } from './clients.ts';
 
+const DEVICE_CODE_GRACE_SECONDS = 10 * 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AdapterClass = new (model: string) => Adapter;
@@ -19,7 +20,10 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      const expiresAt = expiresIn ? new Date(clock().getTime() + expiresIn * 1000) : null;
+      // A device code is kept a while past its expiry so the polling device is told `expired_token` (the
+      // provider checks expiry itself) instead of a bare "not found".
+      const keep = expiresIn ? expiresIn + (this.model === 'DeviceCode' ? DEVICE_CODE_GRACE_SECONDS : 0) : 0;
+      const expiresAt = keep ? new Date(clock().getTime() + keep * 1000) : null;
       await payloads.upsertOidcPayload(db, { model: this.model, id, payload: { ...payload }, expiresAt });
     }
 

@@ -54,6 +54,7 @@ export function toClientMetadata(record: ClientRecord): ClientMetadata {
     post_logout_redirect_uris: redirectUris.filter((uri) => /^https?:/.test(uri)),
     response_types: redirectUris.length > 0 ? ['code'] : [],
     grant_types: [...new Set(grants)],
+    id_token_signed_response_alg: record.idTokenSigningAlgorithm === 'RS256' ? 'RS256' : 'ES256',
     passless_first_party: record.isFirstParty,
     passless_secret_verifiers: record.secrets,
   };

@@ -85,6 +85,8 @@ ${card}
 }
 
 function send(ctx: KoaContextWithOIDC, html: string): void {
+  // The forms carry the provider's XSRF token; like every Passless page, nothing here is for a cache.
+  ctx.set('cache-control', 'no-store');
   ctx.type = 'html';
   ctx.body = html;
 }

@@ -19,10 +19,12 @@ import { loadPrivateJwks } from '../../services/signing-keys.service.ts';
 import { deleteSessionByTokenHash } from '../../storage/repositories/sessions.repository.ts';
 import { ensureSetting } from '../../storage/repositories/settings.repository.ts';
 import { getUserById } from '../../storage/repositories/users.repository.ts';
+import { sendsHsts } from '../plugins/security-headers.ts';
 import { sessionCookieName } from '../plugins/session.ts';
 import { createOidcAdapter } from './adapter.ts';
 import { apiResourceConfiguration } from './api-resource.ts';
 import { CLI_CLIENT, EXTRA_CLIENT_METADATA, secretMatches } from './clients.ts';
+import { applyEntraAlias, entraAliasResponses } from './entra-aliases.ts';
 import { devicePages, logoutPages, renderError } from './provider-pages.ts';
 import { registerTokenEvents } from './token-events.ts';
 
@@ -178,7 +180,7 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
       AuthorizationCode: 60,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
-      DeviceCode: 10 * 60,
+      DeviceCode: deps.config.deviceCodeSeconds,
       Grant: 14 * DAY,
       IdToken: HOUR,
       Interaction: HOUR,
@@ -207,6 +209,8 @@ export async function createOidcProvider(deps: Deps, log?: FastifyBaseLogger): P
     return secretMatches(verifiers, actual, Math.floor(deps.clock().getTime() / 1000));
   };
   registerTokenEvents(provider, deps, log);
+  // The Entra-style aliases' discovery document and Entra's device code fields (entra-aliases.ts).
+  provider.use(entraAliasResponses);
   // RP-initiated logout ends the Passless session too: the provider's own session holds nobody (every sign-in
   // is decided by the Passless session), so without this the next authorization would sign the person in again.
   provider.use(async (ctx, next) => {
@@ -246,15 +250,26 @@ export async function mountOidcProvider(app: FastifyInstance, deps: Deps): Promi
     return current;
   };
   await app.register(middie);
-  app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (!req.url || !isProviderPath(req.url)) return next();
     // The provider's own responses bypass Fastify's onSend hook: the headers that cannot break it.
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
-    if (deps.config.secureCookies) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // The provider's pages (provider-pages.ts) load only Passless's own script and styles; the provider adds
+    // the hash of its own inline auto-submit script to script-src. No form-action: its forms post to, and its
+    // redirects after them go to, applications.
+    res.setHeader(
+      'content-security-policy',
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    if (sendsHsts(deps.config)) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     req.url = honourOfflineAccess(req.url);
     load().then(({ callback }) => callback(req, res), next);
+  };
+  // Entra-style aliases (/{tenant}/oauth2/v2.0/…) become the provider's own paths first (entra-aliases.ts).
+  app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+    applyEntraAlias(req, deps).then((request) => serve(request, res, next), next);
   });
   return {
     provider: async () => (await load()).provider,

@@ -29,7 +29,7 @@ const CLI_CLIENT_ID = 'passless-cli';
 const LEEWAY_SECONDS = 30;
 const KEYS_FRESH_MS = 60_000;
 /** An unknown kid reloads the keys at most this often, so random kids cannot make every request read the table. */
-const UNKNOWN_KID_RELOAD_MS = 10_000;
+const UNKNOWN_KID_RELOAD_MS = 1_000;
 const MAX_TOKEN_LENGTH = 8192;
 const ALGORITHMS = new Set(['ES256', 'RS256']);
 

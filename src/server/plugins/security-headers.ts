@@ -34,6 +34,16 @@ export function applySecurityHeaders(request: FastifyRequest, reply: FastifyRepl
     'permissions-policy',
     'camera=(), microphone=(), geolocation=(), publickey-credentials-get=(self), publickey-credentials-create=(self)',
   );
-  if (config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (sendsHsts(config)) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   if (!request.url.startsWith('/assets/')) reply.header('cache-control', 'no-store');
+}
+
+/**
+ * HSTS for an https deployment, except on localhost or a loopback address: a browser would apply it to every
+ * port of that host for a year, forcing a developer's other http://localhost servers to https.
+ */
+export function sendsHsts(config: PasslessConfig): boolean {
+  if (!config.secureCookies) return false;
+  const host = new URL(config.origin).hostname;
+  return !(host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host));
 }

@@ -4,6 +4,7 @@ export const name = 'oidc-clients';
 
 export const up = `
 ALTER TABLE applications ADD COLUMN is_first_party boolean NOT NULL DEFAULT false;
+ALTER TABLE applications ADD COLUMN id_token_signing_algorithm text NOT NULL DEFAULT 'ES256';
 
 CREATE TABLE oidc_consents (
   user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -16,6 +16,7 @@ function toApplication(row: Selectable<ApplicationsTable>): Application {
     publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
     isFallbackPublicClient: row.is_fallback_public_client,
     isFirstParty: row.is_first_party,
+    idTokenSigningAlgorithm: row.id_token_signing_algorithm === 'RS256' ? 'RS256' : 'ES256',
     requiredResourceAccess: json<RequiredResourceAccess[]>(row.required_resource_access as RequiredResourceAccess[]),
     createdAt: new Date(row.created_at),
   };
@@ -43,6 +44,7 @@ function columns(app: Partial<Application>) {
     }),
     ...(app.isFallbackPublicClient !== undefined && { is_fallback_public_client: app.isFallbackPublicClient }),
     ...(app.isFirstParty !== undefined && { is_first_party: app.isFirstParty }),
+    ...(app.idTokenSigningAlgorithm !== undefined && { id_token_signing_algorithm: app.idTokenSigningAlgorithm }),
     ...(app.requiredResourceAccess !== undefined && {
       required_resource_access: JSON.stringify(app.requiredResourceAccess),
     }),
@@ -62,6 +64,7 @@ export async function createApplication(db: Db, app: Application): Promise<Appli
       public_client_redirect_uris: JSON.stringify(app.publicClientRedirectUris),
       is_fallback_public_client: app.isFallbackPublicClient,
       is_first_party: app.isFirstParty,
+      id_token_signing_algorithm: app.idTokenSigningAlgorithm,
       required_resource_access: JSON.stringify(app.requiredResourceAccess),
       created_at: app.createdAt,
     })

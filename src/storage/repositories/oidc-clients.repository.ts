@@ -11,6 +11,7 @@ export interface ClientRecord {
   publicClientRedirectUris: string[];
   isFallbackPublicClient: boolean;
   isFirstParty: boolean;
+  idTokenSigningAlgorithm: string;
   secrets: { verifier: string; endsAt: number }[];
 }
 
@@ -27,6 +28,7 @@ export async function findClientRecord(db: Db, appId: string, now: Date): Promis
       'a.public_client_redirect_uris',
       'a.is_fallback_public_client',
       'a.is_first_party',
+      'a.id_token_signing_algorithm',
       sql<unknown>`(SELECT coalesce(jsonb_agg(jsonb_build_object('verifier', c.secret_verifier,
         'endsAt', floor(extract(epoch FROM c.end_date_time)))), '[]'::jsonb)
         FROM application_password_credentials c
@@ -43,6 +45,7 @@ export async function findClientRecord(db: Db, appId: string, now: Date): Promis
     publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
     isFallbackPublicClient: row.is_fallback_public_client,
     isFirstParty: row.is_first_party,
+    idTokenSigningAlgorithm: row.id_token_signing_algorithm,
     secrets: json<{ verifier: string; endsAt: number | string }[]>(row.secrets as string).map((s) => ({
       verifier: s.verifier,
       endsAt: Number(s.endsAt),

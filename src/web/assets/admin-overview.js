@@ -57,7 +57,7 @@ export async function renderOverview(view, ctx) {
         value: `${origin}/${organization?.id ?? '{tenant}'}/v2.0`,
         hint: 'For MSAL and other Microsoft identity libraries.',
       }),
-      h('p', {}, h('a', { href: '/admin/applications' }, 'Manage applications')),
+      h('p', {}, h('a', { href: '/admin/applications' }, 'Register and manage your apps')),
     ),
   );
 }

@@ -90,6 +90,7 @@ async function start() {
       list.replaceChildren(
         ...answer.scopes.map((scope) => {
           const item = document.createElement('li');
+          item.className = 'scope-item';
           item.textContent = scope.description;
           item.title = scope.name;
           return item;

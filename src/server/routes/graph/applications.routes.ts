@@ -61,7 +61,7 @@ export function registerApplicationRoutes(app: FastifyInstance, deps: Deps): voi
   }
 
   app.get<{ Querystring: Record<string, string> }>('/v1.0/applications', async (request) => {
-    await authorize(request, deps, 'directory.read');
+    await authorize(request, deps, 'applications.read');
     const top = parseTop(request.query.$top, 999, 100);
     const after = decodeSkipToken(request.query.$skiptoken, (v): v is string => typeof v === 'string' && isUuid(v));
     const search = parseSearch(request.query.$search, request.headers.consistencylevel);
@@ -93,7 +93,7 @@ export function registerApplicationRoutes(app: FastifyInstance, deps: Deps): voi
     ['/v1.0/applications(appId=:key', appIdParams],
   ] as const) {
     app.get(path, { schema: { params: schema } }, async (request) => {
-      await authorize(request, deps, 'directory.read');
+      await authorize(request, deps, 'applications.read');
       return render(await find(request));
     });
 

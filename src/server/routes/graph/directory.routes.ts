@@ -132,21 +132,31 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
     },
   );
 
+  async function memberOf(request: FastifyRequest, userId: string) {
+    const target = await directory.findUser(deps.db, userId);
+    const roleKeys = await listRoleKeysOfUser(deps.db, target.id);
+    const groups = await groupsRepo.listGroupsOfUser(deps.db, target.id);
+    const value = [
+      ...roleKeys.map((key) => renderRole(ROLE_LIST.find((r) => r.key === key)!)),
+      ...groups.map(renderGroup),
+    ];
+    return collection(request, origin, 'directoryObjects', value);
+  }
+
   app.get<{ Params: { user: string } }>(
     '/v1.0/users/:user/memberOf',
     { schema: { params: userParams } },
     async (request) => {
       await authorize(request, deps, 'directory.read');
-      const target = await directory.findUser(deps.db, request.params.user);
-      const roleKeys = await listRoleKeysOfUser(deps.db, target.id);
-      const groups = await groupsRepo.listGroupsOfUser(deps.db, target.id);
-      const value = [
-        ...roleKeys.map((key) => renderRole(ROLE_LIST.find((r) => r.key === key)!)),
-        ...groups.map(renderGroup),
-      ];
-      return collection(request, origin, 'directoryObjects', value);
+      return memberOf(request, request.params.user);
     },
   );
+
+  // The person's own roles and groups (what `passless whoami` shows); no directory role needed.
+  app.get('/v1.0/me/memberOf', async (request) => {
+    const auth = await authenticate(request, deps, { allowBootstrap: true });
+    return memberOf(request, auth.session.userId);
+  });
 
   // --- directory roles (every built-in role is activated) ---
   app.get('/v1.0/directoryRoles', async (request) => {
@@ -203,7 +213,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
     '/v1.0/groups',
     { schema: { body: jsonObject } },
     async (request, reply) => {
-      const admin = await authorize(request, deps, 'users.write');
+      const admin = await authorize(request, deps, 'groups.write');
       const group = await directory.createGroup(deps, ctxOf(request), admin.actor, request.body);
       return reply.status(201).send(entity(origin, 'groups', renderGroup(group)));
     },
@@ -213,7 +223,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
     return entity(origin, 'groups', renderGroup(await findGroup(request.params.group)));
   });
   app.delete<{ Params: { group: string } }>('/v1.0/groups/:group', async (request, reply) => {
-    const admin = await authorize(request, deps, 'users.write');
+    const admin = await authorize(request, deps, 'groups.write');
     await directory.deleteGroup(deps, ctxOf(request), admin.actor, await findGroup(request.params.group));
     return reply.status(204).send();
   });
@@ -229,7 +239,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
     '/v1.0/groups/:group/members/$ref',
     { schema: { body: refBody } },
     async (request, reply) => {
-      const admin = await authorize(request, deps, 'users.write');
+      const admin = await authorize(request, deps, 'groups.write');
       const group = await findGroup(request.params.group);
       const user = await directory.findUser(deps.db, userIdOfRef(request.body['@odata.id']));
       await directory.changeGroupMember(deps, ctxOf(request), admin.actor, { group, user, add: true });
@@ -239,7 +249,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
   app.delete<{ Params: { group: string; user: string } }>(
     '/v1.0/groups/:group/members/:user/$ref',
     async (request, reply) => {
-      const admin = await authorize(request, deps, 'users.write');
+      const admin = await authorize(request, deps, 'groups.write');
       const group = await findGroup(request.params.group);
       const user = await directory.findUser(deps.db, request.params.user);
       await directory.changeGroupMember(deps, ctxOf(request), admin.actor, { group, user, add: false });
