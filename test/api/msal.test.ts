@@ -278,9 +278,7 @@ describe('@azure/msal-node against the Entra-style aliases over https', () => {
     });
   }
 
-  test("the sign-in log's correlation id is MSAL's client-request-id", {
-    todo: 'token-events.ts reads the client-request-id header; MSAL sends it in the query string only',
-  }, async () => {
+  test("the sign-in log's correlation id is MSAL's client-request-id", async () => {
     const registered = await register({ displayName: 'Correlated (MSAL)' }, true);
     const base = configuration(oidcMode, registered.appId, []);
     const msal = new ConfidentialClientApplication({

@@ -275,6 +275,57 @@ describe('OpenID Connect grants', () => {
     assert.equal(forced.status, 400);
   });
 
+  test('when the pass policy allows it, a pass session signs in to applications with tokens that end with the pass', async () => {
+    const upn = suite.upn('tap-apps');
+    const created = await suite.admin.request('POST', '/v1.0/users', {
+      accountEnabled: true,
+      displayName: 'Tap Apps',
+      mailNickname: 'tapapps',
+      userPrincipalName: upn,
+    });
+    const policyPath =
+      '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
+    const allowed = await suite.admin.request('PATCH', policyPath, { isUsableForApplications: true });
+    assert.equal(allowed.status, 204, JSON.stringify(allowed.json));
+    try {
+      const pass = await issueTap(suite.admin, created.json.id, { isUsableOnce: false, lifetimeInMinutes: 60 });
+      const endsAt = Date.parse(pass.json.startDateTime) / 1000 + 60 * 60;
+      const person = suite.t.client({ ip: '10.9.8.6' });
+      assert.equal((await signInWithTap(person, upn, pass.json.temporaryAccessPass)).status, 200);
+      const registered = await registerApplication(suite.admin, { isFirstParty: true });
+      const { tokens } = await tokensFor(registered, new Browser(suite.t.app, person));
+      const claims = tokens.claims()!;
+      assert.deepEqual(claims.amr, ['otp']);
+      assert.equal(claims.acr, ACR.mfa);
+      assert.ok((claims.exp as number) <= endsAt, 'the ID token ends no later than the pass');
+      assert.equal(tokens.refresh_token, undefined, 'no refresh token from a pass sign-in, even with offline_access');
+      // An application demanding a passkey steps the person up.
+      const strict = await signIn(registered, new Browser(suite.t.app, person), { acr_values: ACR.phishingResistant });
+      assert.equal(strict.interaction?.json.action, 'signIn');
+      assert.equal(strict.interaction?.json.reason, 'stepUp');
+      // Once the pass is gone, a code from the pass session is worth nothing.
+      const again = await signIn(registered, new Browser(suite.t.app, person));
+      const passes = await suite.admin.request(
+        'GET',
+        `/v1.0/users/${created.json.id}/authentication/temporaryAccessPassMethods`,
+      );
+      await suite.admin.request(
+        'DELETE',
+        `/v1.0/users/${created.json.id}/authentication/temporaryAccessPassMethods/${passes.json.value[0].id}`,
+      );
+      const refused = await grantError(
+        oidc.authorizationCodeGrant(again.config, again.callback!, {
+          pkceCodeVerifier: again.request.verifier,
+          expectedState: again.request.state,
+          expectedNonce: again.request.nonce,
+        }),
+      );
+      assert.equal(refused.error, 'invalid_grant');
+    } finally {
+      await suite.admin.request('PATCH', policyPath, { isUsableForApplications: false });
+    }
+  });
+
   test('acr_values demanding a device-bound passkey step up a synced-passkey session', async () => {
     const person = await onboardPerson(suite.t, suite.admin, suite.upn('synced'), {
       authenticator: { backupEligible: true, backedUp: true },

@@ -249,6 +249,7 @@ describe('Temporary Access Pass administration', () => {
     assert.equal(policy.json.maximumLifetimeInMinutes, 480);
     assert.equal(policy.json.retireOnPasskeyRegistration, true);
     assert.equal(policy.json.registrationWindowInMinutes, 10);
+    assert.equal(policy.json.isUsableForApplications, false, 'a pass only sets up a passkey unless allowed');
   });
 
   test('a policy change with a bad value is refused with a message naming the field and what is allowed', async () => {
@@ -264,6 +265,7 @@ describe('Temporary Access Pass administration', () => {
       [{ defaultLifetimeInMinutes: 60.5 }, /defaultLifetimeInMinutes .*whole number/],
       [{ state: 'on' }, /state must be "enabled" or "disabled"/],
       [{ isUsableOnce: 'yes' }, /isUsableOnce must be true or false/],
+      [{ isUsableForApplications: 1 }, /isUsableForApplications must be true or false/],
       [{ includeTargets: [{ id: 'everyone', targetType: 'group' }] }, /includeTargets\[0\]\.id .*all_users/],
       [{ includeTargets: [{ id: 'all_users', targetType: 'team' }] }, /targetType must be "group" or "user"/],
       [{ excludeTargets: 'all_users' }, /excludeTargets must be an array/],

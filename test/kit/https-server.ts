@@ -2,8 +2,8 @@
 // app as `passless serve --tls self-signed` builds it, on a fresh test database, with a freshly generated
 // self-signed certificate, listening on 127.0.0.1 at a free port and reached as https://localhost:<port>.
 //
-// Trust the certificate, never turn verification off: pass `caPem` as `ca` (node:https, MSAL's
-// `system.customAgentOptions`), or use `fetch` below, a fetch() that trusts it (Node 20's global fetch takes no
+// Trust the certificate, never turn verification off: pass `caPem` as `ca` (node:https), or use `fetch` below
+// (MSAL 7 takes it as `system.networkClient`, see test/api/msal.test.ts), a fetch() that trusts it (Node 20's global fetch takes no
 // CA; NODE_EXTRA_CA_CERTS works only for child processes, as it is read at start).
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';

@@ -1,11 +1,13 @@
 // Authentication strengths as OpenID Connect `acr` values: what a Passless session proves, what an application
 // may demand with `acr_values` or an essential `acr` claim, and what the ID token reports. Pure.
 //
-// The ladder: a Temporary Access Pass proves possession of a code handed out by the helpdesk (no acr: such a
-// session cannot reach applications); any passkey with user verification is phishing-resistant; a passkey that
-// cannot leave its device (not backup-eligible, `hwk`) is phishing-resistant and device-bound.
+// The ladder: a Temporary Access Pass counts as multifactor (Entra's built-in "Multifactor authentication"
+// strength lists it; such a session reaches applications only when the pass policy allows it); any passkey with
+// user verification is phishing-resistant; a passkey that cannot leave its device (not backup-eligible, `hwk`) is
+// phishing-resistant and device-bound.
 
 export const ACR = {
+  mfa: 'urn:passless:acr:mfa',
   phishingResistant: 'urn:passless:acr:phishing-resistant',
   deviceBound: 'urn:passless:acr:phishing-resistant-device-bound',
 } as const;
@@ -13,16 +15,19 @@ export const ACR = {
 export type AcrValue = (typeof ACR)[keyof typeof ACR];
 
 /** Weakest first: meeting a later value meets every earlier one. */
-export const ACR_VALUES: readonly AcrValue[] = [ACR.phishingResistant, ACR.deviceBound];
+export const ACR_VALUES: readonly AcrValue[] = [ACR.mfa, ACR.phishingResistant, ACR.deviceBound];
 
-const LEVEL: Record<AcrValue, number> = { [ACR.phishingResistant]: 1, [ACR.deviceBound]: 2 };
+const LEVEL: Record<AcrValue, number> = { [ACR.mfa]: 0, [ACR.phishingResistant]: 1, [ACR.deviceBound]: 2 };
 
-/** The level a session's RFC 8176 `amr` proves: 0 for a pass, 1 for a synced passkey, 2 for a device-bound one. */
+/**
+ * The level a session's RFC 8176 `amr` proves: 0 for a pass, 1 for a synced passkey, 2 for a device-bound one,
+ * -1 for nothing Passless recognises.
+ */
 export function strengthOf(amr: readonly string[]): number {
-  if (!amr.includes('user')) return 0;
-  if (amr.includes('hwk')) return 2;
-  if (amr.includes('swk')) return 1;
-  return 0;
+  if (amr.includes('user') && amr.includes('hwk')) return 2;
+  if (amr.includes('user') && amr.includes('swk')) return 1;
+  if (amr.includes('otp')) return 0;
+  return -1;
 }
 
 export function isAcrValue(value: string): value is AcrValue {
@@ -74,5 +79,7 @@ export function evaluateStrength(
 }
 
 export function describeAcr(value: AcrValue): string {
-  return value === ACR.deviceBound ? 'a passkey that stays on one device, such as a security key' : 'a passkey';
+  if (value === ACR.deviceBound) return 'a passkey that stays on one device, such as a security key';
+  if (value === ACR.phishingResistant) return 'a passkey';
+  return 'a passkey or a Temporary Access Pass';
 }

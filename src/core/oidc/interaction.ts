@@ -5,7 +5,7 @@
 // server restart between steps loses nothing:
 //
 //   (no full session | too old | too weak) ──▶ signIn ──(passkey sign-in, back here)──▶ …
-//   bootstrap (pass) session ──▶ blocked ──abort──▶ access_denied to the application
+//   bootstrap (pass) session, unless the pass policy allows it ──▶ blocked ──abort──▶ access_denied
 //   full session, strong enough ──▶ consent? ──accept──▶ complete ──▶ code to the application
 //                                            └─deny───▶ access_denied
 import { type AcrValue, describeAcr, evaluateStrength, requestedAcrValues } from './authentication-strength.ts';
@@ -36,13 +36,15 @@ export function decideInteraction(input: {
   request: InteractionRequest;
   firstParty: boolean;
   rememberedScopes: readonly string[] | null;
+  /** The pass policy's isUsableForApplications. */
+  passSessionsMayUseApplications: boolean;
   now: Date;
 }): InteractionDecision {
   const { session, request } = input;
   if (!session) {
     return { action: 'signIn', reason: 'signInRequired', detail: 'Sign in to continue to the application.' };
   }
-  if (session.kind === 'bootstrap') {
+  if (session.kind === 'bootstrap' && !input.passSessionsMayUseApplications) {
     return {
       action: 'blocked',
       reason: 'bootstrapSessionOnly',

@@ -19,10 +19,11 @@ export const CLI_CLIENT: ClientMetadata = {
   redirect_uris: [],
   passless_first_party: true,
   passless_secret_verifiers: [],
+  passless_cors_origins: [],
 };
 
 /** Extra client metadata Passless keeps on each client; never published (registration is disabled). */
-export const EXTRA_CLIENT_METADATA = ['passless_first_party', 'passless_secret_verifiers'];
+export const EXTRA_CLIENT_METADATA = ['passless_first_party', 'passless_secret_verifiers', 'passless_cors_origins'];
 
 // The provider insists on a client_secret for secret-based authentication; Passless never has the secret,
 // only its verifiers, and checks presented secrets itself (compareClientSecret below). The HMAC algorithms that
@@ -57,6 +58,8 @@ export function toClientMetadata(record: ClientRecord): ClientMetadata {
     id_token_signed_response_alg: record.idTokenSigningAlgorithm === 'RS256' ? 'RS256' : 'ES256',
     passless_first_party: record.isFirstParty,
     passless_secret_verifiers: record.secrets,
+    // Browsers may call the token endpoint cross-origin only from single-page applications, as in Entra.
+    passless_cors_origins: [...new Set(record.spaRedirectUris.map((uri) => new URL(uri).origin))],
   };
 }
 

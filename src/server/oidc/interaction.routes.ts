@@ -13,6 +13,7 @@ import { decideInteraction, type InteractionDecision } from '../../core/oidc/int
 import type { Deps } from '../../services/deps.ts';
 import { rememberConsent } from '../../services/oidc-consents.service.ts';
 import { hashSessionToken } from '../../services/session-tokens.ts';
+import { getTapPolicy } from '../../services/tap-policy.service.ts';
 import { getConsentScopes } from '../../storage/repositories/oidc-consents.repository.ts';
 import { type ActiveSession, getActiveSession } from '../../storage/repositories/sessions.repository.ts';
 import { assertSameOrigin, requestContext, sessionToken } from '../plugins/session.ts';
@@ -107,6 +108,8 @@ export function registerOidcInteractionRoutes(app: FastifyInstance, deps: Deps):
       firstParty,
       rememberedScopes:
         session && !firstParty ? await getConsentScopes(deps.db, session.userId, client.clientId) : null,
+      passSessionsMayUseApplications:
+        session?.kind === 'bootstrap' && (await getTapPolicy(deps.db, deps.clock())).isUsableForApplications,
       now: deps.clock(),
     });
     return { provider, found, client, session, decision };

@@ -12,12 +12,14 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { tapEndsAt } from '../../core/methods/tap/temporary-access-pass.ts';
 import { ACR_VALUES } from '../../core/oidc/authentication-strength.ts';
 import type { Deps } from '../../services/deps.ts';
 import { hashSessionToken } from '../../services/session-tokens.ts';
-import { loadPrivateJwks } from '../../services/signing-keys.service.ts';
+import { ensureSigningKeys, loadPrivateJwks } from '../../services/signing-keys.service.ts';
 import { deleteSessionByTokenHash } from '../../storage/repositories/sessions.repository.ts';
 import { ensureSetting } from '../../storage/repositories/settings.repository.ts';
+import { getTapOfUser } from '../../storage/repositories/temporary-access-passes.repository.ts';
 import { getUserById } from '../../storage/repositories/users.repository.ts';
 import { sendsHsts } from '../plugins/security-headers.ts';
 import { sessionCookieName } from '../plugins/session.ts';
@@ -102,16 +104,34 @@ function interactionsPolicy() {
   return policy;
 }
 
+/** A lifetime, cut short at the end of the Temporary Access Pass the person signed in with (see findAccount). */
+function untilPassEnds(ctx: KoaContextWithOIDC, seconds: number): number {
+  const ends = (ctx.oidc.account as { tapEndsAtSeconds?: number } | undefined)?.tapEndsAtSeconds;
+  if (!ends) return seconds;
+  return Math.max(1, Math.min(seconds, ends - Math.floor(Date.now() / 1000)));
+}
+
 export async function buildOidcConfiguration(deps: Deps): Promise<Configuration> {
+  // `serve` creates the keys at start; a deployment started another way gets them here rather than a 500.
+  await ensureSigningKeys(deps);
   const keys = await loadPrivateJwks(deps);
-  if (keys.length === 0) throw new Error('no published signing keys: ensureSigningKeys() must run before the provider');
   const api = apiResourceConfiguration(deps);
-  const findAccount: FindAccount = async (_ctx, id) => {
+  const findAccount: FindAccount = async (_ctx, id, token) => {
     if (!UUID.test(id)) return undefined;
     const user = await getUserById(deps.db, id);
     if (!user?.accountEnabled) return undefined;
+    // Tokens from a Temporary Access Pass sign-in (amr otp; only when the pass policy lets such sessions reach
+    // applications) never outlive the pass: no pass any more, no token; otherwise `ttl` caps at its end.
+    let tapEndsAtSeconds: number | undefined;
+    if ((token as { amr?: string[] } | undefined)?.amr?.includes('otp')) {
+      const tap = await getTapOfUser(deps.db, user.id);
+      const ends = tap ? Math.floor(tapEndsAt(tap).getTime() / 1000) : 0;
+      if (ends <= Math.floor(deps.clock().getTime() / 1000)) return undefined;
+      tapEndsAtSeconds = ends;
+    }
     return {
       accountId: user.id,
+      ...(tapEndsAtSeconds ? { tapEndsAtSeconds } : {}),
       claims: async () => ({
         sub: user.id,
         name: user.displayName,
@@ -176,13 +196,18 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
     ...(api.extraTokenClaims ? { extraTokenClaims: api.extraTokenClaims } : {}),
     // Every refresh rotates the token; presenting a used one revokes the whole grant (the provider's reuse rule).
     rotateRefreshToken: () => true,
+    // A pass sign-in gets no refresh token: its tokens end with the pass (findAccount, ttl).
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      code.scopes.has('offline_access') &&
+      !(code as { amr?: string[] }).amr?.includes('otp'),
     ttl: {
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
+      AccessToken: (ctx, token) => untilPassEnds(ctx, token.resourceServer?.accessTokenTTL ?? HOUR),
       AuthorizationCode: 60,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? HOUR,
       DeviceCode: deps.config.deviceCodeSeconds,
       Grant: 14 * DAY,
-      IdToken: HOUR,
+      IdToken: (ctx) => untilPassEnds(ctx, HOUR),
       Interaction: HOUR,
       RefreshToken: 14 * DAY,
       Session: 14 * DAY,
@@ -193,6 +218,11 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
     },
     routes: ROUTES,
     renderError,
+    // Cross-origin calls (token, revocation, userinfo) only from the origins of a client's SPA redirect URIs.
+    clientBasedCORS: (_ctx, origin, client) =>
+      ((client as unknown as Record<string, unknown>).passless_cors_origins as string[] | undefined)?.includes(
+        origin,
+      ) === true,
   };
 }
 

@@ -24,7 +24,7 @@ export function registerTokenEvents(provider: Provider, deps: Deps, log?: Fastif
     const client = ctx.oidc.client;
     const clientId =
       client?.clientId ?? (typeof ctx.oidc.params?.client_id === 'string' ? ctx.oidc.params.client_id : null);
-    insertTokenSignInEvent(
+    const written = insertTokenSignInEvent(
       deps.db,
       {
         userId: accountOf(ctx),
@@ -38,9 +38,16 @@ export function registerTokenEvents(provider: Provider, deps: Deps, log?: Fastif
         appDisplayName: client?.clientName ?? null,
       },
       deps.clock(),
-      newCorrelationId(ctx.get('client-request-id') || undefined),
+      // MSAL sends its client-request-id in the token URL's query, other Microsoft clients as a header.
+      newCorrelationId(ctx.get('client-request-id') || ctx.query['client-request-id']),
     ).catch((error) => log?.error(error, 'could not write the sign-in log row of a token request'));
+    // Awaited before the response leaves (see the middleware below): whoever got a token can find it logged.
+    (ctx.state as { signInLogWrite?: Promise<void> }).signInLogWrite = written;
   };
+  provider.use(async (ctx, next) => {
+    await next();
+    await (ctx.state as { signInLogWrite?: Promise<void> }).signInLogWrite;
+  });
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => write(ctx, { errorCode: 0, failureReason: '' }));
   provider.on(
     'grant.error',

@@ -120,6 +120,12 @@ function renderForm(body, ctx, messages, policy) {
     policy.isUsableOnce,
     'Every pass can be used to sign in only once. When off, admins choose per pass.',
   );
+  const apps = checkField(
+    'policy-apps',
+    'Let a pass sign in to applications',
+    policy.isUsableForApplications === true,
+    'Off: a pass only sets up a passkey. On: it also signs in to applications, with tokens that end when the pass does.',
+  );
   const retire = checkField(
     'policy-retire',
     'Delete the pass after the first passkey is registered',
@@ -152,7 +158,7 @@ function renderForm(body, ctx, messages, policy) {
         numbers.map((n) => n.el),
       ),
     ),
-    h('fieldset', {}, h('legend', {}, 'Use'), once.el, retire.el, windowField.el),
+    h('fieldset', {}, h('legend', {}, 'Use'), once.el, retire.el, apps.el, windowField.el),
     h('div', { class: 'form-actions' }, save),
   );
 
@@ -195,6 +201,7 @@ function renderForm(body, ctx, messages, policy) {
     }
     next.isUsableOnce = once.input.checked;
     next.retireOnPasskeyRegistration = retire.input.checked;
+    next.isUsableForApplications = apps.input.checked;
 
     // PATCH only what changed.
     const changes = Object.fromEntries(Object.entries(next).filter(([k, v]) => policy[k] !== v));

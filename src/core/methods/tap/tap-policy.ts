@@ -1,5 +1,5 @@
 // The Temporary Access Pass method configuration: Entra's fields, defaults and bounds (graph-entra.md §2b),
-// plus two Passless extensions. Passless ships it enabled for all users.
+// plus three Passless extensions. Passless ships it enabled for all users.
 import { PasslessError } from '../../errors.ts';
 
 export interface MethodTarget {
@@ -26,6 +26,11 @@ export interface TapPolicy {
   retireOnPasskeyRegistration: boolean;
   /** Passless: minutes after a one-time pass sign-in in which passkey registration may be retried. */
   registrationWindowInMinutes: number;
+  /**
+   * Passless: whether a pass sign-in may also sign in to applications (as in Entra). Off by default: a pass
+   * exists to set up a passkey. When on, tokens from such a sign-in never outlive the pass.
+   */
+  isUsableForApplications: boolean;
 }
 
 export const LIFETIME_BOUNDS = { min: 10, max: 43_200 } as const;
@@ -44,6 +49,7 @@ export const DEFAULT_TAP_POLICY: TapPolicy = {
   excludeTargets: [],
   retireOnPasskeyRegistration: true,
   registrationWindowInMinutes: 10,
+  isUsableForApplications: false,
 };
 
 const INTEGER_FIELDS = {
@@ -99,7 +105,11 @@ export function applyTapPolicyPatch(current: TapPolicy, patch: Record<string, un
         bad(`${field} must be a whole number between ${bounds.min} and ${bounds.max}.`);
       }
       next[field as keyof typeof INTEGER_FIELDS] = value as number;
-    } else if (field === 'isUsableOnce' || field === 'retireOnPasskeyRegistration') {
+    } else if (
+      field === 'isUsableOnce' ||
+      field === 'retireOnPasskeyRegistration' ||
+      field === 'isUsableForApplications'
+    ) {
       if (typeof value !== 'boolean') bad(`${field} must be true or false.`);
       next[field] = value;
     } else if (field === 'includeTargets') {
