@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { ACR } from '../../src/core/oidc/authentication-strength.ts';
-import { signInWithTap } from '../kit/app.ts';
-import { adminSuite, issueTap, latestSignIns, onboardPerson } from '../kit/directory.ts';
+import { newUserWithTap, signInWithTap } from '../kit/app.ts';
+import { adminSuite, latestSignIns, onboardPerson } from '../kit/directory.ts';
 import {
   authorizationRequest,
   Browser,
@@ -34,6 +34,19 @@ describe('OpenID Connect grants', () => {
       expectedNonce: request.nonce,
     });
     return { config, tokens, callback: callback! };
+  }
+
+  /** A new account signed in with a multi-use pass of 60 minutes: a bootstrap session. */
+  async function passSession(name: string, ip: string) {
+    const upn = suite.upn(name);
+    const { user, pass, passStatus } = await newUserWithTap(suite.admin, upn, {
+      isUsableOnce: false,
+      lifetimeInMinutes: 60,
+    });
+    assert.equal(passStatus, 201, JSON.stringify(pass));
+    const client = suite.t.client({ ip });
+    assert.equal((await signInWithTap(client, upn, pass.temporaryAccessPass)).status, 200);
+    return Object.assign(client, { user, pass });
   }
 
   async function grantError(promise: Promise<unknown>): Promise<{ error: string; status: number }> {
@@ -248,16 +261,7 @@ describe('OpenID Connect grants', () => {
   });
 
   test('a Temporary Access Pass session cannot sign in to an application; cancelling returns access_denied', async () => {
-    const upn = suite.upn('tap-only');
-    const created = await suite.admin.request('POST', '/v1.0/users', {
-      accountEnabled: true,
-      displayName: 'Tap Only',
-      mailNickname: 'taponly',
-      userPrincipalName: upn,
-    });
-    const pass = await issueTap(suite.admin, created.json.id, { isUsableOnce: false });
-    const person = suite.t.client({ ip: '10.9.8.7' });
-    assert.equal((await signInWithTap(person, upn, pass.json.temporaryAccessPass)).status, 200);
+    const person = await passSession('tap-only', '10.9.8.7');
     const registered = await registerApplication(suite.admin, { isFirstParty: true });
     const browser = new Browser(suite.t.app, person);
     const { interaction } = await signIn(registered, browser);
@@ -276,22 +280,13 @@ describe('OpenID Connect grants', () => {
   });
 
   test('when the pass policy allows it, a pass session signs in to applications with tokens that end with the pass', async () => {
-    const upn = suite.upn('tap-apps');
-    const created = await suite.admin.request('POST', '/v1.0/users', {
-      accountEnabled: true,
-      displayName: 'Tap Apps',
-      mailNickname: 'tapapps',
-      userPrincipalName: upn,
-    });
     const policyPath =
       '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
     const allowed = await suite.admin.request('PATCH', policyPath, { isUsableForApplications: true });
     assert.equal(allowed.status, 204, JSON.stringify(allowed.json));
     try {
-      const pass = await issueTap(suite.admin, created.json.id, { isUsableOnce: false, lifetimeInMinutes: 60 });
-      const endsAt = Date.parse(pass.json.startDateTime) / 1000 + 60 * 60;
-      const person = suite.t.client({ ip: '10.9.8.6' });
-      assert.equal((await signInWithTap(person, upn, pass.json.temporaryAccessPass)).status, 200);
+      const person = await passSession('tap-apps', '10.9.8.6');
+      const endsAt = Date.parse(person.pass.startDateTime) / 1000 + 60 * 60;
       const registered = await registerApplication(suite.admin, { isFirstParty: true });
       const { tokens } = await tokensFor(registered, new Browser(suite.t.app, person));
       const claims = tokens.claims()!;
@@ -307,11 +302,11 @@ describe('OpenID Connect grants', () => {
       const again = await signIn(registered, new Browser(suite.t.app, person));
       const passes = await suite.admin.request(
         'GET',
-        `/v1.0/users/${created.json.id}/authentication/temporaryAccessPassMethods`,
+        `/v1.0/users/${person.user.id}/authentication/temporaryAccessPassMethods`,
       );
       await suite.admin.request(
         'DELETE',
-        `/v1.0/users/${created.json.id}/authentication/temporaryAccessPassMethods/${passes.json.value[0].id}`,
+        `/v1.0/users/${person.user.id}/authentication/temporaryAccessPassMethods/${passes.json.value[0].id}`,
       );
       const refused = await grantError(
         oidc.authorizationCodeGrant(again.config, again.callback!, {
