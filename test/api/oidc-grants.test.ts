@@ -342,8 +342,17 @@ describe('OpenID Connect grants', () => {
     assert.equal(admin.tokens.claims()?.acr, ACR.deviceBound);
   });
 
+  test('prompt=none answers login_required to the application, even with a session', async () => {
+    const registered = await registerApplication(suite.admin, { isFirstParty: true });
+    const { callback } = await signIn(registered, new Browser(suite.t.app, suite.admin), { prompt: 'none' });
+    assert.equal(callback?.searchParams.get('error'), 'login_required');
+    assert.equal(callback?.searchParams.get('code'), null);
+  });
+
   test('prompt=login asks for a new sign-in even with a session', async () => {
     const registered = await registerApplication(suite.admin, { isFirstParty: true });
+    // The provider stamps the request in whole seconds: a sign-in in the same second counts as after it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const { interaction } = await signIn(registered, new Browser(suite.t.app, suite.admin), { prompt: 'login' });
     assert.equal(interaction?.json.action, 'signIn');
   });

@@ -21,7 +21,10 @@ export interface InteractionRequest {
   /** The prompt the provider is asking for. */
   prompt: 'login' | 'consent' | string;
   params: { prompt?: unknown; max_age?: unknown; acr_values?: unknown; claims?: unknown; scope?: unknown };
-  /** When the authorization request reached the provider (the interaction's creation). */
+  /**
+   * When the authorization request reached the provider (the interaction's creation, in whole seconds: a sign-in
+   * in that same second counts as after it, or a fast sign-in could never satisfy prompt=login).
+   */
   startedAt: Date;
 }
 
