@@ -1,6 +1,6 @@
 // npm run bench [-- --db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>] [--quick]
 //                   [--phase all|both|passkey,tap,code-flow,client-credentials] [--client fetch|http]
-//                   [--single-address] [--pg-socket] [--profile]
+//                   [--single-address] [--pg-socket] [--servers <n>] [--profile]
 //
 // Starts the real Passless server as a child process (fresh embedded database, and/or a fresh PostgreSQL database),
 // onboards users over the real HTTP API (bootstrap admin → pass → passkey → full session; users with a multi-use
@@ -15,6 +15,7 @@
 // behind a reverse proxy): the TAP throttle counts every attempt per source address while it is in flight, so more
 // than three concurrent TAP sign-ins from one address are refused with 429. --single-address shows that.
 // --pg-socket connects the server to the throwaway PostgreSQL over its Unix socket instead of loopback TCP.
+// --servers <n> runs n server processes on the PostgreSQL database (the embedded one stays one process).
 // --profile adds a V8 CPU profile of the server (summarised per phase) and, on the throwaway PostgreSQL,
 // pg_stat_statements (statements per sign-in).
 import { execFileSync } from 'node:child_process';
@@ -85,7 +86,7 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const USAGE = `npm run bench -- [--db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>]
                      [--quick] [--phase all|both|<phase>[,<phase>…]] [--client fetch|http] [--single-address]
-                     [--pg-socket] [--profile]
+                     [--pg-socket] [--servers <n>] [--profile]
 phases: ${PHASES.join(', ')}; both = passkey,tap; all (default) = every phase`;
 
 const { values: argv } = parseArgs({
@@ -100,6 +101,7 @@ const { values: argv } = parseArgs({
     client: { type: 'string', default: 'fetch' },
     'single-address': { type: 'boolean', default: false },
     'pg-socket': { type: 'boolean', default: false },
+    servers: { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -144,6 +146,7 @@ const settings = {
   transport: argv.client as Transport,
   singleAddress: argv['single-address']!,
   pgSocket: argv['pg-socket']!,
+  servers: Math.round(positive('servers', argv.servers!)),
 };
 
 const command = [
@@ -157,6 +160,7 @@ const command = [
   ...(settings.transport !== 'fetch' ? [`--client ${settings.transport}`] : []),
   ...(settings.singleAddress ? ['--single-address'] : []),
   ...(settings.pgSocket ? ['--pg-socket'] : []),
+  ...(settings.servers > 1 ? [`--servers ${settings.servers}`] : []),
   ...(settings.profile ? ['--profile'] : []),
 ].join(' ');
 
@@ -227,7 +231,7 @@ function ceilingOf(phase: Phase, c: Ceilings): { perSecond: number; what: string
 }
 
 /** Before each measurement: wait (bounded) until other processes on the machine leave the cores alone. */
-async function quiet(ours: { serverPid?: number; postmasterPid?: number | null }) {
+async function quiet(ours: { serverPid?: number | number[]; postmasterPid?: number | null }) {
   const maxSeconds = quick ? 10 : 120;
   await waitForQuiet(ours, {
     threshold: 0.15,
@@ -425,8 +429,9 @@ async function benchDatabase(database: Db, pgSource: BenchPostgres | null, profi
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   });
+  const extra: RunningServer[] = [];
   const stop = async () => {
-    await server.stop();
+    await Promise.all([server, ...extra].map((s) => s.stop()));
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   cleanups.add(stop);
@@ -446,8 +451,21 @@ async function benchDatabase(database: Db, pgSource: BenchPostgres | null, profi
         ` in ${sec(performance.now() - t1)}`,
     );
 
-    const base = new Http(server.baseUrl, server.origin, settings.transport);
-    const clients = Array.from({ length: settings.concurrency }, (_, loop) => base.from(address('loop', loop)));
+    // --servers: more instances on the same PostgreSQL database, as behind a load balancer; client loop n talks to
+    // instance n mod count for all its requests (any instance can serve any step: docs/oidc.md).
+    const instances = database === 'postgres' ? settings.servers : 1;
+    for (let i = 1; i < instances; i++) {
+      extra.push(
+        await startServer({ databaseUrl: pgSource?.url, trustProxy: !settings.singleAddress, instanceOf: server }),
+      );
+    }
+    if (extra.length > 0)
+      log(`  ${instances} server processes: pids ${[server, ...extra].map((s) => s.pid).join(', ')}`);
+    const all = [server, ...extra];
+    const pids = all.map((s) => s.pid);
+    const clients = Array.from({ length: settings.concurrency }, (_, loop) =>
+      new Http(all[loop % all.length]!.baseUrl, server.origin, settings.transport).from(address('loop', loop)),
+    );
     for (const phase of settings.phases) {
       let next = 0;
       const pick = () => users[next++ % users.length]!;
@@ -462,11 +480,11 @@ async function benchDatabase(database: Db, pgSource: BenchPostgres | null, profi
         runLoad({
           concurrency: settings.concurrency,
           seconds,
-          serverPid: server.pid,
+          serverPid: pids,
           postmasterPid: pgSource?.postmasterPid,
           iteration,
         });
-      await quiet({ serverPid: server.pid, postmasterPid: pgSource?.postmasterPid });
+      await quiet({ serverPid: pids, postmasterPid: pgSource?.postmasterPid });
       const warm = await load(settings.warmup);
       // Counted before the reset, so the counting is not among the statements.
       const rows0 = pgSource?.statements ? await countRows(pgSource.url) : null;
@@ -749,6 +767,7 @@ async function main() {
       profile: settings.profile,
       client: settings.transport,
       clientAddresses: settings.singleAddress ? 'all 127.0.0.1' : 'one per client loop via X-Forwarded-For',
+      postgresServerProcesses: settings.servers,
     },
     note: `client, server and database share the machine's ${machine.cores} cores`,
     ecdsaP256VerifyPerSecondOneCore: Math.round(ceiling.opsPerSecond),

@@ -94,7 +94,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runLoad(options: {
   concurrency: number;
   seconds: number;
-  serverPid: number;
+  /** The server process, or processes (--servers). */
+  serverPid: number | number[];
   /** The benchmark's own PostgreSQL postmaster, whose children are its backends. */
   postmasterPid?: number | null;
   iteration: Iteration;
@@ -142,12 +143,13 @@ export async function runLoad(options: {
   let server: number | null = null;
   let database: number | null = null;
   let foreign: number | null = null;
+  const serverPids = new Set([options.serverPid].flat());
   if (procs0 && procs1) {
     server = 0;
     database = options.postmasterPid ? 0 : null;
     for (const [pid, after] of procs1) {
       const delta = (after.cpuMs - (procs0.get(pid)?.cpuMs ?? 0)) / wall;
-      if (pid === options.serverPid) server += delta;
+      if (serverPids.has(pid)) server += delta;
       else if (pid === process.pid) continue;
       else if (options.postmasterPid && (pid === options.postmasterPid || after.ppid === options.postmasterPid)) {
         database! += delta;
@@ -195,7 +197,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
 
 /** CPU (cores) the machine spent over `ms` on anything but our processes: other people's work on a shared box. */
 export async function foreignLoad(
-  ours: { serverPid?: number; postmasterPid?: number | null },
+  ours: { serverPid?: number | number[]; postmasterPid?: number | null },
   ms = 500,
 ): Promise<number | null> {
   const ourMs = () => {
@@ -205,7 +207,7 @@ export async function foreignLoad(
     for (const [pid, p] of table) {
       const mine =
         pid === process.pid ||
-        pid === ours.serverPid ||
+        (ours.serverPid !== undefined && [ours.serverPid].flat().includes(pid)) ||
         (ours.postmasterPid && (pid === ours.postmasterPid || p.ppid === ours.postmasterPid));
       if (mine) sum += p.cpuMs;
     }
@@ -222,7 +224,7 @@ export async function foreignLoad(
 
 /** Waits (up to maxSeconds) until other processes use less than `threshold` cores; returns the last reading. */
 export async function waitForQuiet(
-  ours: { serverPid?: number; postmasterPid?: number | null },
+  ours: { serverPid?: number | number[]; postmasterPid?: number | null },
   options: { threshold: number; maxSeconds: number; onWait: (load: number) => void },
 ): Promise<number | null> {
   const deadline = Date.now() + options.maxSeconds * 1000;

@@ -42,9 +42,14 @@ export async function startServer(options: {
   adminUpn?: string;
   /** PASSLESS_TRUST_PROXY: take the client address from X-Forwarded-For, as behind a reverse proxy. */
   trustProxy?: boolean;
+  /**
+   * Another instance on a database a first server already set up (--servers): the same public origin as that one
+   * (so passkeys and the provider's issuer match), and no bootstrap banner to wait for.
+   */
+  instanceOf?: RunningServer;
 }): Promise<RunningServer> {
   const port = await freePort();
-  const origin = `http://localhost:${port}`;
+  const origin = options.instanceOf?.origin ?? `http://localhost:${port}`;
   const adminUpn = options.adminUpn ?? 'bench-admin@passless.localhost';
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The bench may itself run with DATABASE_URL set (as the PostgreSQL source): never let it leak into the
@@ -95,7 +100,7 @@ export async function startServer(options: {
 
   try {
     const deadline = Date.now() + 90_000;
-    let adminPass: string | null = null;
+    let adminPass: string | null = options.instanceOf?.adminPass ?? null;
     let healthy = false;
     while (!(adminPass && healthy)) {
       if (!alive) throw new Error(`the server exited during start:\n${tail}`);

@@ -9,9 +9,9 @@ import { PasslessError } from '../core/errors.ts';
 import type { Db } from '../storage/database.ts';
 import * as assignments from '../storage/repositories/app-role-assignments.repository.ts';
 import { lockApplication } from '../storage/repositories/applications.repository.ts';
-import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 import { isUuid } from './directory.service.ts';
+import { auditedClientChange } from './oidc-client-cache.ts';
 
 /**
  * An application's service principal id: derived from its object id, so every application has exactly one without
@@ -128,7 +128,7 @@ export async function grantAppRole(
   if (principal.kind !== 'application') {
     throw bad('principalId must be the service principal of an application registration, not the Passless API.');
   }
-  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
+  return auditedClientChange(deps, ctx, async ({ trx, now, audit }) => {
     // Locked so a grant cannot interleave with the application's deletion.
     const application = await lockApplication(trx, principal.application.id);
     if (!application) throw notFound(principal.application.id);
@@ -156,7 +156,7 @@ export async function revokeAppRole(
   assignmentId: string,
 ): Promise<void> {
   if (!isUuid(assignmentId)) throw notFound(assignmentId);
-  await auditedChange(deps, ctx, async ({ trx, audit }) => {
+  await auditedClientChange(deps, ctx, async ({ trx, audit }) => {
     const locked = await lockApplication(trx, application.id);
     if (!locked) throw notFound(application.id);
     const row = await assignments.removeAppRoleAssignment(trx, locked.appId, assignmentId.toLowerCase());

@@ -12,9 +12,9 @@ import type { Actor, TargetResource } from '../core/audit/audit.ts';
 import { PasslessError } from '../core/errors.ts';
 import type { Db } from '../storage/database.ts';
 import * as apps from '../storage/repositories/applications.repository.ts';
-import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
 import { isUuid } from './directory.service.ts';
+import { auditedClientChange } from './oidc-client-cache.ts';
 
 const target = (app: Application, modifiedProperties?: TargetResource['modifiedProperties']): TargetResource => ({
   id: app.id,
@@ -51,7 +51,7 @@ export async function credentialsOf(db: Db, applications: Application[]): Promis
 
 export async function createApplication(deps: Deps, ctx: RequestContext, actor: Actor, body: Record<string, unknown>) {
   const fields = parseApplicationCreate(body);
-  return auditedChange(deps, ctx, async ({ trx, now, audit }) => {
+  return auditedClientChange(deps, ctx, async ({ trx, now, audit }) => {
     const app = await apps.createApplication(trx, { ...fields, id: randomUUID(), appId: randomUUID(), createdAt: now });
     await audit('addApplication', {
       initiatedBy: actor,
@@ -76,7 +76,7 @@ export async function updateApplication(
   body: Record<string, unknown>,
 ): Promise<Application> {
   const changes = parseApplicationUpdate(body);
-  return auditedChange(deps, ctx, async ({ trx, audit }) => {
+  return auditedClientChange(deps, ctx, async ({ trx, audit }) => {
     const before = await apps.lockApplication(trx, id);
     if (!before) throw notFound(id);
     const after = await apps.updateApplication(trx, id, changes);
@@ -92,7 +92,7 @@ export async function updateApplication(
 }
 
 export async function deleteApplication(deps: Deps, ctx: RequestContext, actor: Actor, app: Application) {
-  await auditedChange(deps, ctx, async ({ trx, audit }) => {
+  await auditedClientChange(deps, ctx, async ({ trx, audit }) => {
     if (!(await apps.deleteApplication(trx, app.id))) throw notFound(app.id);
     await audit('deleteApplication', { initiatedBy: actor, targets: [target(app)] });
   });
@@ -120,7 +120,7 @@ export async function addPassword(
   const now = deps.clock();
   const { displayName, endDateTime } = parseAddPassword(body, now);
   const secretText = randomBytes(32).toString('base64url');
-  return auditedChange(deps, { ...ctx, now }, async ({ trx, audit }) => {
+  return auditedClientChange(deps, { ...ctx, now }, async ({ trx, audit }) => {
     const app = await apps.lockApplication(trx, id);
     if (!app) throw notFound(id);
     const existing = (await apps.listPasswordCredentials(trx, [app.id])).length;
@@ -165,7 +165,7 @@ export async function removePassword(
       detail: 'The body must be {"keyId": "<guid>"}, the keyId of the client secret to remove.',
     });
   }
-  await auditedChange(deps, ctx, async ({ trx, audit }) => {
+  await auditedClientChange(deps, ctx, async ({ trx, audit }) => {
     const app = await apps.lockApplication(trx, id);
     if (!app) throw notFound(id);
     const removed = await apps.removePasswordCredential(trx, app.id, keyId.toLowerCase());

@@ -1,7 +1,7 @@
 // node-oidc-provider's storage adapter over the oidc_payloads table (one instance per model name).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Deps } from '../../services/deps.ts';
-import { findClientRecord } from '../../storage/repositories/oidc-clients.repository.ts';
+import { findClient } from '../../services/oidc-client-cache.ts';
 import * as payloads from '../../storage/repositories/oidc-payloads.repository.ts';
 import { toClientMetadata } from './clients.ts';
 
@@ -31,7 +31,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
       // Clients are application registrations, read live: a removed secret or redirect URI takes effect at once.
       if (this.model === 'Client') {
         if (!UUID.test(id)) return undefined;
-        const record = await findClientRecord(db, id, clock());
+        const record = await findClient(deps, id);
         return record ? (toClientMetadata(record) as AdapterPayload) : undefined;
       }
       return (await payloads.findOidcPayload(db, this.model, id, clock())) as AdapterPayload | undefined;

@@ -3,6 +3,7 @@
 // the tokens are checked by src/server/plugins/bearer.ts.
 import { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import {
+  applicationPermissionById,
   DELEGATED_PERMISSIONS,
   delegatedPermissionsOfScopes,
   GRAPH_RESOURCE_URI,
@@ -13,7 +14,6 @@ import {
   requestedDelegatedPermissions,
   scopesOfResource,
 } from '../../core/applications/permissions.ts';
-import { grantedApplicationPermissions } from '../../services/app-permissions.service.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getApplicationByAppId } from '../../storage/repositories/applications.repository.ts';
 
@@ -92,12 +92,15 @@ export function apiResourceConfiguration(deps: Deps): ApiResourceConfiguration {
 
     // Entra's claims: `idtyp` says whose token it is, `roles` the granted application permissions, `scp` the
     // delegated ones. src/server/plugins/bearer.ts re-checks all of it against the database on every request.
-    async extraTokenClaims(_ctx: KoaContextWithOIDC, token: unknown) {
+    async extraTokenClaims(ctx: KoaContextWithOIDC, token: unknown) {
       const t = token as ScopedToken;
       if (t.resourceServer?.audience !== origin) return undefined;
       const scopes = (t.scope ?? '').split(' ').filter(Boolean);
       if (t.kind === 'ClientCredentials') {
-        const granted = (t.clientId && (await grantedApplicationPermissions(deps.db, t.clientId))) || [];
+        // Read with the client (src/services/oidc-client-cache.ts): no query of its own per token.
+        const roleIds = ((ctx.oidc.client as unknown as Record<string, unknown> | undefined)
+          ?.passless_granted_app_role_ids ?? []) as string[];
+        const granted = roleIds.map((id) => applicationPermissionById(id)).filter((p): p is Permission => !!p);
         // `.default` (or no scope) asks for everything granted; naming permissions asks for those of them only.
         const everything = scopes.length === 0 || scopes.some((s) => isDefaultScope(s, identifiers));
         const asked = new Set(scopes.map((s) => permissionOfScope(s, identifiers)?.value));

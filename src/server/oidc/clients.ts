@@ -20,10 +20,16 @@ export const CLI_CLIENT: ClientMetadata = {
   passless_first_party: true,
   passless_secret_verifiers: [],
   passless_cors_origins: [],
+  passless_granted_app_role_ids: [],
 };
 
 /** Extra client metadata Passless keeps on each client; never published (registration is disabled). */
-export const EXTRA_CLIENT_METADATA = ['passless_first_party', 'passless_secret_verifiers', 'passless_cors_origins'];
+export const EXTRA_CLIENT_METADATA = [
+  'passless_first_party',
+  'passless_secret_verifiers',
+  'passless_cors_origins',
+  'passless_granted_app_role_ids',
+];
 
 // The provider insists on a client_secret for secret-based authentication; Passless never has the secret,
 // only its verifiers, and checks presented secrets itself (compareClientSecret below). The HMAC algorithms that
@@ -60,6 +66,8 @@ export function toClientMetadata(record: ClientRecord): ClientMetadata {
     passless_secret_verifiers: record.secrets,
     // Browsers may call the token endpoint cross-origin only from single-page applications, as in Entra.
     passless_cors_origins: [...new Set(record.spaRedirectUris.map((uri) => new URL(uri).origin))],
+    // For client-credentials tokens' `roles`; the API checks the grants again on every request.
+    passless_granted_app_role_ids: record.grantedAppRoleIds,
   };
 }
 

@@ -210,7 +210,9 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
       IdToken: (ctx) => untilPassEnds(ctx, HOUR),
       Interaction: HOUR,
       RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
+      // The provider's session only remembers which applications were signed in (for logout); it need not
+      // outlive the Passless session it stands for.
+      Session: deps.config.sessionLifetimeMinutes * 60,
     },
     interactions: {
       policy: interactionsPolicy(),

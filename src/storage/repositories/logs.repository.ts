@@ -73,18 +73,25 @@ export async function listSignInEvents(db: Db, top: number, beforeSeq?: number) 
   return q.orderBy('seq', 'desc').limit(top).execute();
 }
 
-/** A token-endpoint event: the person's name and UPN are read in the same statement (one round trip). */
-export async function insertTokenSignInEvent(
+/** Token-endpoint events, several in one statement; each person's name and UPN are read in the same statement. */
+export async function insertTokenSignInEvents(
   db: Db,
-  record: Omit<SignInRecord, 'userPrincipalName' | 'userDisplayName'>,
-  now: Date,
-  correlationId: string,
+  events: { record: Omit<SignInRecord, 'userPrincipalName' | 'userDisplayName'>; now: Date; correlationId: string }[],
 ): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(
+    ({ record, now, correlationId }) =>
+      sql`(${randomUUID()}::uuid, ${now}::timestamptz, ${record.userId}::uuid, ${record.ipAddress}::text,
+        ${record.userAgent.slice(0, 512)}::text, ${record.clientAppUsed}::text, ${record.authenticationMethod}::text,
+        ${record.errorCode}::integer, ${record.failureReason}::text, ${correlationId}::uuid, ${record.appId ?? null}::text,
+        ${record.appDisplayName ?? null}::text)`,
+  );
   await sql`INSERT INTO sign_in_events (id, created_at, user_id, user_principal_name, user_display_name, ip_address,
       user_agent, client_app_used, authentication_method, error_code, failure_reason, correlation_id, app_id,
       app_display_name)
-    SELECT ${randomUUID()}, ${now}, u.id, coalesce(u.user_principal_name, ''), u.display_name, ${record.ipAddress},
-      ${record.userAgent.slice(0, 512)}, ${record.clientAppUsed}, ${record.authenticationMethod}, ${record.errorCode},
-      ${record.failureReason}, ${correlationId}, ${record.appId ?? null}, ${record.appDisplayName ?? null}
-    FROM (SELECT 1) AS one LEFT JOIN users u ON u.id = ${record.userId}`.execute(db);
+    SELECT v.id, v.created_at, u.id, coalesce(u.user_principal_name, ''), u.display_name, v.ip, v.ua, v.client_app,
+      v.method, v.code, v.reason, v.correlation, v.app_id, v.app_name
+    FROM (VALUES ${sql.join(rows)}) AS v (id, created_at, user_id, ip, ua, client_app, method, code, reason,
+      correlation, app_id, app_name)
+    LEFT JOIN users u ON u.id = v.user_id`.execute(db);
 }

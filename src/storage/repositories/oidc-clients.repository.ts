@@ -13,6 +13,8 @@ export interface ClientRecord {
   isFirstParty: boolean;
   idTokenSigningAlgorithm: string;
   secrets: { verifier: string; endsAt: number }[];
+  /** App role (application permission) ids granted to it. */
+  grantedAppRoleIds: string[];
 }
 
 const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
@@ -33,6 +35,8 @@ export async function findClientRecord(db: Db, appId: string, now: Date): Promis
         'endsAt', floor(extract(epoch FROM c.end_date_time)))), '[]'::jsonb)
         FROM application_password_credentials c
         WHERE c.application_id = a.id AND c.end_date_time > ${now} AND c.start_date_time <= ${now})`.as('secrets'),
+      sql<unknown>`(SELECT coalesce(jsonb_agg(r.app_role_id), '[]'::jsonb) FROM app_role_assignments r
+        WHERE r.app_id = a.app_id)`.as('granted'),
     ])
     .where('a.app_id', '=', appId)
     .executeTakeFirst();
@@ -50,5 +54,6 @@ export async function findClientRecord(db: Db, appId: string, now: Date): Promis
       verifier: s.verifier,
       endsAt: Number(s.endsAt),
     })),
+    grantedAppRoleIds: json<string[]>(row.granted as string),
   };
 }
