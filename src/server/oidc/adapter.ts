@@ -28,7 +28,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      // Clients are application registrations, read live: a removed secret or redirect URI takes effect at once.
+      // Clients are application registrations (cached two seconds, forgotten on every change this instance makes).
       if (this.model === 'Client') {
         if (!UUID.test(id)) return undefined;
         const record = await findClient(deps, id);
