@@ -29,9 +29,14 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 function prepareRepeatedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    if (typeof config === 'string' && Array.isArray(values) && PREPARABLE.test(config)) {
+    if (typeof config === 'string' && Array.isArray(values) && PREPARABLE.test(config) && callback === undefined) {
       const name = `passless_${createHash('sha1').update(config).digest('base64url')}`;
-      return query({ name, text: config, values }, callback);
+      // A migration by another instance can change a table under a prepared `SELECT *` (0A000, "cached plan must
+      // not change result type"), and a statement whose preparation failed stays unknown (26000): such a call
+      // goes through once more unprepared instead of failing the request.
+      return (query({ name, text: config, values }) as Promise<unknown>).catch((error: { code?: string }) =>
+        error?.code === '0A000' || error?.code === '26000' ? query(config, values) : Promise.reject(error),
+      );
     }
     return query(config, values, callback);
   };

@@ -69,3 +69,21 @@ test('two fresh databases do not share rows', async () => {
     await Promise.all([first.close(), second.close()]);
   }
 });
+
+test(`a table changed under a repeated statement keeps working (prepared statements on PostgreSQL) (${testDatabaseKind()})`, async () => {
+  const handle = await createTestDatabase();
+  try {
+    // The same text twice over one connection: prepared by name on PostgreSQL, then reused.
+    const read = () => handle.db.selectFrom('settings').selectAll().where('key', '=', 'x').execute();
+    await handle.db.insertInto('settings').values({ key: 'x', value: '1', updated_at: new Date() }).execute();
+    assert.equal((await read()).length, 1);
+    assert.equal((await read()).length, 1);
+    // What a migration by another instance does: SELECT * now returns another row type.
+    await sql`ALTER TABLE settings ADD COLUMN note text`.execute(handle.db);
+    const rows = await read();
+    assert.equal(rows.length, 1);
+    assert.ok('note' in (rows[0] as Record<string, unknown>), 'the new column is there');
+  } finally {
+    await handle.close();
+  }
+});
