@@ -237,6 +237,32 @@ browserSuite('application registrations in the admin console', {}, (journey) => 
       assert.deepEqual(got.json.passwordCredentials, []);
       assert.equal(got.json.isFallbackPublicClient, true);
 
+      // API permissions: grant User.Read.All (admin consent), see it granted through the API, then revoke it.
+      const permissions = a.getByRole('region', { name: 'API permissions' });
+      await permissions
+        .getByRole('combobox', { name: 'Permission' })
+        .selectOption({ value: 'df021288-bdef-4463-88db-98f22de89214' });
+      await permissions.getByRole('button', { name: 'Grant' }).click();
+      await expectText(a.getByRole('status').filter({ hasText: 'granted' }), /User\.Read\.All granted/);
+      await expectText(permissions.getByRole('table', { name: 'Granted permissions' }), /User\.Read\.All/);
+      const principal = await api<{ value: { id: string }[] }>(
+        a,
+        'GET',
+        `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${got.json.appId}'`)}`,
+      );
+      const granted = await api<{ value: { appRoleId: string }[] }>(
+        a,
+        'GET',
+        `/v1.0/servicePrincipals/${principal.json.value[0]!.id}/appRoleAssignments`,
+      );
+      assert.deepEqual(
+        granted.json.value.map((g) => g.appRoleId),
+        ['df021288-bdef-4463-88db-98f22de89214'],
+      );
+      await permissions.getByRole('button', { name: 'Revoke User.Read.All' }).click();
+      await expectText(a.getByRole('status').filter({ hasText: 'revoked' }), /User\.Read\.All revoked/);
+      await expectText(permissions.getByRole('table', { name: 'Granted permissions' }), /No permissions granted/);
+
       // Delete the application: Cancel keeps it, "Delete permanently" removes it.
       await a.getByRole('button', { name: 'Delete application' }).click();
       await a.getByRole('button', { name: 'Cancel' }).click();

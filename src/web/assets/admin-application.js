@@ -1,7 +1,8 @@
 // /admin/applications/{id} — one application registration: what a developer needs to configure the app (client
-// id, tenant id, discovery URL, authority), its settings, client secrets, and deletion.
+// id, tenant id, discovery URL, authority), its settings, client secrets, API permissions, and deletion.
 
 import { applicationFields } from './admin-application-form.js';
+import { renderPermissions } from './admin-application-permissions.js';
 import { renderSecrets } from './admin-application-secrets.js';
 import { firstPartyBadge } from './admin-applications.js';
 import { copyField, messageRegions } from './admin-common.js';
@@ -42,6 +43,7 @@ export async function renderApplication(view, ctx) {
     essentials: h('section', { class: 'card', 'aria-labelledby': 'essentials-title' }),
     settings: h('section', { class: 'card', 'aria-labelledby': 'settings-title' }),
     secrets: h('section', { class: 'card', 'aria-labelledby': 'secrets-title' }),
+    permissions: h('section', { class: 'card', 'aria-labelledby': 'permissions-title' }),
     danger: h('section', { class: 'card', 'aria-labelledby': 'delete-title' }),
   };
   view.append(
@@ -51,6 +53,7 @@ export async function renderApplication(view, ctx) {
     messages.status,
     page.essentials,
     page.secrets,
+    page.permissions,
     page.settings,
     page.danger,
   );
@@ -65,6 +68,8 @@ export async function renderApplication(view, ctx) {
   renderSettings(page);
   renderDanger(page);
   renderSecrets(page);
+  // Loads on its own: a failure there says so in its card and leaves the rest of the page working.
+  renderPermissions(page);
   await renderEssentials(page);
 }
 
