@@ -72,3 +72,19 @@ test('an application registered for RS256 gets RS256 ID tokens; a bad algorithm 
     });
     assert.equal(protectedHeader.alg, 'RS256');
   }));
+
+test('an application with web and mobile (custom scheme) redirect URIs signs in through either', () =>
+  withApp(async (t) => {
+    const { client: admin } = await signedInAdmin(t);
+    const registered = await registerApplication(admin, {
+      isFirstParty: true,
+      publicClient: { redirectUris: ['com.contoso.expenses://auth'] },
+    });
+    const config = await clientConfiguration(t, registered);
+    for (const redirectUri of [registered.redirectUri, 'com.contoso.expenses://auth']) {
+      const request = await authorizationRequest(config, redirectUri);
+      const { callback, interaction } = await new Browser(t.app, admin).authorize(request.url, redirectUri);
+      assert.equal(interaction, null, JSON.stringify(interaction));
+      assert.ok(callback?.searchParams.get('code'), `a code at ${redirectUri}`);
+    }
+  }));

@@ -45,11 +45,9 @@ export function toClientMetadata(record: ClientRecord): ClientMetadata {
   if (redirectUris.length > 0) grants.push('authorization_code', 'refresh_token');
   if (confidential) grants.push('client_credentials');
   else grants.push(DEVICE_CODE_GRANT, 'refresh_token');
-  // Only mobile and desktop redirect URIs (custom schemes, loopback): the provider's native-client rules apply.
-  const native =
-    record.publicClientRedirectUris.length > 0 &&
-    record.webRedirectUris.length === 0 &&
-    record.spaRedirectUris.length === 0;
+  // Mobile and desktop redirect URIs (custom schemes, loopback) need the provider's native-client rules, which
+  // also take https: an Entra registration may mix both platforms, and a "web" client would refuse all of them.
+  const native = record.publicClientRedirectUris.length > 0;
   return {
     client_id: record.appId,
     client_name: record.displayName,
