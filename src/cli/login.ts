@@ -9,8 +9,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as oidc from 'openid-client';
-
-export const CLI_CLIENT_ID = 'passless-cli';
+import { CLI_CLIENT_ID } from '../core/oidc/protocol.ts';
 
 /** A failure the person can act on: printed without a stack or an "error:" prefix. */
 export class CliError extends Error {}

@@ -6,11 +6,11 @@ import type { Application } from '../core/applications/applications.ts';
 import { applicationPermissionById, GRAPH_RESOURCE_APP_ID, type Permission } from '../core/applications/permissions.ts';
 import type { Actor, TargetResource } from '../core/audit/audit.ts';
 import { PasslessError } from '../core/errors.ts';
+import { isUuid } from '../core/ids.ts';
 import type { Db } from '../storage/database.ts';
 import * as assignments from '../storage/repositories/app-role-assignments.repository.ts';
 import { lockApplication } from '../storage/repositories/applications.repository.ts';
 import type { Deps, RequestContext } from './deps.ts';
-import { isUuid } from './directory.service.ts';
 import { auditedClientChange } from './oidc-client-cache.ts';
 
 /**

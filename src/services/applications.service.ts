@@ -10,10 +10,10 @@ import {
 } from '../core/applications/applications.ts';
 import type { Actor, TargetResource } from '../core/audit/audit.ts';
 import { PasslessError } from '../core/errors.ts';
+import { isUuid } from '../core/ids.ts';
 import type { Db } from '../storage/database.ts';
 import * as apps from '../storage/repositories/applications.repository.ts';
 import type { Deps, RequestContext } from './deps.ts';
-import { isUuid } from './directory.service.ts';
 import { auditedClientChange } from './oidc-client-cache.ts';
 
 const target = (app: Application, modifiedProperties?: TargetResource['modifiedProperties']): TargetResource => ({

@@ -4,6 +4,7 @@ import { type Actor, type TargetResource, userTarget } from '../core/audit/audit
 import { ROLE_LIST, type RoleKey } from '../core/directory/roles.ts';
 import { parseUserCreate, parseUserUpdate, type User } from '../core/directory/users.ts';
 import { PasslessError } from '../core/errors.ts';
+import { isUuid } from '../core/ids.ts';
 import type { Db } from '../storage/database.ts';
 import * as groups from '../storage/repositories/groups.repository.ts';
 import * as roles from '../storage/repositories/roles.repository.ts';
@@ -11,12 +12,6 @@ import { deleteSessionsOfUser } from '../storage/repositories/sessions.repositor
 import * as users from '../storage/repositories/users.repository.ts';
 import { auditedChange } from './audited-change.ts';
 import type { Deps, RequestContext } from './deps.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** Graph addresses a user by id or by userPrincipalName. */
 export async function findUser(db: Db, idOrUpn: string): Promise<User> {

@@ -1,6 +1,7 @@
 // Application registrations with Graph's core fields (issue 3): validation of what an admin may set, and the
 // Graph projection. Pure: no storage, no HTTP.
 import { PasslessError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 
 export interface RequiredResourceAccess {
   resourceAppId: string;
@@ -42,7 +43,6 @@ export const MAX_PASSWORD_CREDENTIALS = 20;
 export const MAX_SECRET_LIFETIME_MS = 2 * 365 * 24 * 60 * 60 * 1000 + 24 * 60 * 60 * 1000; // two years (and a leap day)
 export const DEFAULT_SECRET_LIFETIME_MS = 2 * 365 * 24 * 60 * 60 * 1000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SETTABLE = [
   'displayName',
   'signInAudience',
@@ -150,15 +150,14 @@ function parseRequiredResourceAccess(value: unknown): RequiredResourceAccess[] {
   return value.map((entry) => {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw bad(shape);
     const { resourceAppId, resourceAccess, ...rest } = entry as Record<string, unknown>;
-    if (Object.keys(rest).length > 0 || typeof resourceAppId !== 'string' || !UUID.test(resourceAppId))
-      throw bad(shape);
+    if (Object.keys(rest).length > 0 || !isUuid(resourceAppId)) throw bad(shape);
     if (!Array.isArray(resourceAccess) || resourceAccess.length > 400) throw bad(shape);
     return {
       resourceAppId: resourceAppId.toLowerCase(),
       resourceAccess: resourceAccess.map((access) => {
         if (typeof access !== 'object' || access === null || Array.isArray(access)) throw bad(shape);
         const { id, type, ...other } = access as Record<string, unknown>;
-        if (Object.keys(other).length > 0 || typeof id !== 'string' || !UUID.test(id)) throw bad(shape);
+        if (Object.keys(other).length > 0 || !isUuid(id)) throw bad(shape);
         if (type !== 'Scope' && type !== 'Role') throw bad(shape);
         return { id: id.toLowerCase(), type };
       }),

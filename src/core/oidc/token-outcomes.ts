@@ -1,5 +1,6 @@
 // Sign-in log codes for the token endpoint: Entra's AADSTS numbers where one is published for the same failure.
 // Pure.
+import { DEVICE_CODE_GRANT } from './protocol.ts';
 
 export interface TokenOutcome {
   errorCode: number;
@@ -50,7 +51,7 @@ const GRANT_LABELS: Record<string, string> = {
   authorization_code: 'Authorization code',
   refresh_token: 'Refresh token',
   client_credentials: 'Client credentials',
-  'urn:ietf:params:oauth:grant-type:device_code': 'Device code',
+  [DEVICE_CODE_GRANT]: 'Device code',
 };
 
 export function grantLabel(grantType: unknown): string {

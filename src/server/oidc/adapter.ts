@@ -1,12 +1,12 @@
 // node-oidc-provider's storage adapter over the oidc_payloads table (one instance per model name).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { isUuid } from '../../core/ids.ts';
 import type { Deps } from '../../services/deps.ts';
 import { findClient } from '../../services/oidc-client-cache.ts';
 import * as payloads from '../../storage/repositories/oidc-payloads.repository.ts';
 import { toClientMetadata } from './clients.ts';
 
 const DEVICE_CODE_GRACE_SECONDS = 10 * 60;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AdapterClass = new (model: string) => Adapter;
 
@@ -30,7 +30,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
     async find(id: string): Promise<AdapterPayload | undefined> {
       // Clients are application registrations (cached two seconds, forgotten on every change this instance makes).
       if (this.model === 'Client') {
-        if (!UUID.test(id)) return undefined;
+        if (!isUuid(id)) return undefined;
         const record = await findClient(deps, id);
         return record ? (toClientMetadata(record) as AdapterPayload) : undefined;
       }

@@ -14,6 +14,7 @@ import {
   requestedDelegatedPermissions,
   scopesOfResource,
 } from '../../core/applications/permissions.ts';
+import { CLI_CLIENT_ID } from '../../core/oidc/protocol.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getApplicationByAppId } from '../../storage/repositories/applications.repository.ts';
 
@@ -30,8 +31,6 @@ export interface ApiResourceConfiguration {
 
 /** Access tokens for the API live an hour, as Entra's do. */
 export const API_ACCESS_TOKEN_TTL_SECONDS = 3600;
-/** The built-in CLI client (src/server/oidc/clients.ts): its `.default` is every delegated permission. */
-const CLI_CLIENT_ID = 'passless-cli';
 
 type ScopedToken = {
   kind: string;

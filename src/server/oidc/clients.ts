@@ -1,13 +1,9 @@
 // Application registrations as node-oidc-provider clients (docs/oidc.md, "Clients are application registrations").
 import { timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
+import { CLI_CLIENT_ID, DEVICE_CODE_GRANT } from '../../core/oidc/protocol.ts';
 import { secretVerifier } from '../../services/applications.service.ts';
 import type { ClientRecord } from '../../storage/repositories/oidc-clients.repository.ts';
-
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-/** The built-in public client of `npx passless login` (first-party, device flow only). */
-export const CLI_CLIENT_ID = 'passless-cli';
 
 export const CLI_CLIENT: ClientMetadata = {
   client_id: CLI_CLIENT_ID,

@@ -10,6 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { DEVICE_CODE_GRANT } from '../../core/oidc/protocol.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getTenantId } from '../../services/tenant.service.ts';
 
@@ -93,7 +94,6 @@ export async function applyEntraAlias(
 
 /** The provider's limit on a request body; a larger one is left for it to refuse. */
 const BODY_LIMIT = 56 * 1024;
-const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * Entra's token endpoint takes `grant_type=device_code` as well as RFC 8628's URN, and MSAL sends the short one;

@@ -12,6 +12,7 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { isUuid } from '../../core/ids.ts';
 import { tapEndsAt } from '../../core/methods/tap/temporary-access-pass.ts';
 import { ACR_VALUES } from '../../core/oidc/authentication-strength.ts';
 import type { Deps } from '../../services/deps.ts';
@@ -21,7 +22,7 @@ import { deleteSessionByTokenHash } from '../../storage/repositories/sessions.re
 import { ensureSetting } from '../../storage/repositories/settings.repository.ts';
 import { getTapOfUser } from '../../storage/repositories/temporary-access-passes.repository.ts';
 import { getUserById } from '../../storage/repositories/users.repository.ts';
-import { sendsHsts } from '../plugins/security-headers.ts';
+import { baseSecurityHeaders, PROVIDER_CSP } from '../plugins/security-headers.ts';
 import { sessionCookieName } from '../plugins/session.ts';
 import { createOidcAdapter } from './adapter.ts';
 import { apiResourceConfiguration } from './api-resource.ts';
@@ -76,8 +77,6 @@ export function honourOfflineAccess(url: string): string {
   return `${ROUTES.authorization}?${params}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -117,7 +116,7 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
   const keys = await loadPrivateJwks(deps);
   const api = apiResourceConfiguration(deps);
   const findAccount: FindAccount = async (_ctx, id, token) => {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const user = await getUserById(deps.db, id);
     if (!user?.accountEnabled) return undefined;
     // Tokens from a Temporary Access Pass sign-in (amr otp; only when the pass policy lets such sessions reach
@@ -285,17 +284,8 @@ export async function mountOidcProvider(app: FastifyInstance, deps: Deps): Promi
   const serve = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (!req.url || !isProviderPath(req.url)) return next();
     // The provider's own responses bypass Fastify's onSend hook: the headers that cannot break it.
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('x-frame-options', 'DENY');
-    res.setHeader('referrer-policy', 'no-referrer');
-    // The provider's pages (provider-pages.ts) load only Passless's own script and styles; the provider adds
-    // the hash of its own inline auto-submit script to script-src. No form-action: its forms post to, and its
-    // redirects after them go to, applications.
-    res.setHeader(
-      'content-security-policy',
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
-    );
-    if (sendsHsts(deps.config)) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of baseSecurityHeaders(deps.config)) res.setHeader(name, value);
+    res.setHeader('content-security-policy', PROVIDER_CSP);
     req.url = honourOfflineAccess(req.url);
     load().then(({ callback }) => callback(req, res), next);
   };

@@ -14,7 +14,9 @@ import {
 import { type Actor, appActor } from '../../core/audit/audit.ts';
 import { type Capability, hasCapability, type RoleKey } from '../../core/directory/roles.ts';
 import { PasslessError } from '../../core/errors.ts';
+import { isUuid } from '../../core/ids.ts';
 import type { PublicJwk } from '../../core/keys/signing-keys.ts';
+import { CLI_CLIENT_ID } from '../../core/oidc/protocol.ts';
 import { servicePrincipalIdOf } from '../../services/app-permissions.service.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getPublishedJwks } from '../../services/signing-keys.service.ts';
@@ -25,7 +27,6 @@ import type { ActiveSession } from '../../storage/repositories/sessions.reposito
 import { getUserById } from '../../storage/repositories/users.repository.ts';
 
 /** The built-in CLI client (src/server/oidc/clients.ts): first-party, not an application registration. */
-const CLI_CLIENT_ID = 'passless-cli';
 const LEEWAY_SECONDS = 30;
 const KEYS_FRESH_MS = 60_000;
 /** An unknown kid reloads the keys at most this often, so random kids cannot make every request read the table. */
@@ -193,8 +194,6 @@ export async function verifyAccessToken(request: FastifyRequest, deps: Deps, tok
 
 // --- the principal ---
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function stringList(value: unknown, separator: 'array' | 'space'): string[] {
   if (separator === 'array') return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
@@ -207,7 +206,7 @@ function stringList(value: unknown, separator: 'array' | 'space'): string[] {
 export async function resolvePrincipal(request: FastifyRequest, deps: Deps, token: string): Promise<BearerPrincipal> {
   const claims = await verifyAccessToken(request, deps, token);
   if (claims.idtyp === 'app') {
-    if (claims.sub !== claims.client_id || !UUID.test(claims.client_id)) {
+    if (claims.sub !== claims.client_id || !isUuid(claims.client_id)) {
       throw invalidToken(request, 'The application token names no application.');
     }
     const client = await getClientGrants(deps.db, claims.client_id);
@@ -225,11 +224,11 @@ export async function resolvePrincipal(request: FastifyRequest, deps: Deps, toke
     };
   }
   if (claims.idtyp === 'user') {
-    if (!UUID.test(claims.sub)) throw invalidToken(request, 'The access token names no user.');
+    if (!isUuid(claims.sub)) throw invalidToken(request, 'The access token names no user.');
     const user = await getUserById(deps.db, claims.sub);
     if (!user?.accountEnabled) throw invalidToken(request, 'The user of this token does not exist or is disabled.');
     if (claims.client_id !== CLI_CLIENT_ID) {
-      if (!UUID.test(claims.client_id) || !(await getApplicationByAppId(deps.db, claims.client_id))) {
+      if (!isUuid(claims.client_id) || !(await getApplicationByAppId(deps.db, claims.client_id))) {
         throw invalidToken(request, 'The application of this token no longer exists.');
       }
     }

@@ -2,8 +2,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Application, PasswordCredential, RequiredResourceAccess } from '../../core/applications/applications.ts';
 import type { ApplicationPasswordCredentialsTable, ApplicationsTable, Db } from '../database.ts';
-
-const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+import { fromJson } from './json.ts';
 
 function toApplication(row: Selectable<ApplicationsTable>): Application {
   return {
@@ -11,13 +10,15 @@ function toApplication(row: Selectable<ApplicationsTable>): Application {
     appId: row.app_id,
     displayName: row.display_name,
     signInAudience: row.sign_in_audience,
-    webRedirectUris: json<string[]>(row.web_redirect_uris),
-    spaRedirectUris: json<string[]>(row.spa_redirect_uris),
-    publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
+    webRedirectUris: fromJson<string[]>(row.web_redirect_uris),
+    spaRedirectUris: fromJson<string[]>(row.spa_redirect_uris),
+    publicClientRedirectUris: fromJson<string[]>(row.public_client_redirect_uris),
     isFallbackPublicClient: row.is_fallback_public_client,
     isFirstParty: row.is_first_party,
     idTokenSigningAlgorithm: row.id_token_signing_algorithm === 'RS256' ? 'RS256' : 'ES256',
-    requiredResourceAccess: json<RequiredResourceAccess[]>(row.required_resource_access as RequiredResourceAccess[]),
+    requiredResourceAccess: fromJson<RequiredResourceAccess[]>(
+      row.required_resource_access as RequiredResourceAccess[],
+    ),
     createdAt: new Date(row.created_at),
   };
 }

@@ -2,6 +2,7 @@
 // and its unexpired client-secret verifiers.
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
+import { fromJson } from './json.ts';
 
 export interface ClientRecord {
   appId: string;
@@ -16,8 +17,6 @@ export interface ClientRecord {
   /** App role (application permission) ids granted to it. */
   grantedAppRoleIds: string[];
 }
-
-const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
 export async function findClientRecord(db: Db, appId: string, now: Date): Promise<ClientRecord | null> {
   const row = await db
@@ -44,16 +43,16 @@ export async function findClientRecord(db: Db, appId: string, now: Date): Promis
   return {
     appId: row.app_id,
     displayName: row.display_name,
-    webRedirectUris: json<string[]>(row.web_redirect_uris),
-    spaRedirectUris: json<string[]>(row.spa_redirect_uris),
-    publicClientRedirectUris: json<string[]>(row.public_client_redirect_uris),
+    webRedirectUris: fromJson<string[]>(row.web_redirect_uris),
+    spaRedirectUris: fromJson<string[]>(row.spa_redirect_uris),
+    publicClientRedirectUris: fromJson<string[]>(row.public_client_redirect_uris),
     isFallbackPublicClient: row.is_fallback_public_client,
     isFirstParty: row.is_first_party,
     idTokenSigningAlgorithm: row.id_token_signing_algorithm,
-    secrets: json<{ verifier: string; endsAt: number | string }[]>(row.secrets as string).map((s) => ({
+    secrets: fromJson<{ verifier: string; endsAt: number | string }[]>(row.secrets as string).map((s) => ({
       verifier: s.verifier,
       endsAt: Number(s.endsAt),
     })),
-    grantedAppRoleIds: json<string[]>(row.granted as string),
+    grantedAppRoleIds: fromJson<string[]>(row.granted as string),
   };
 }

@@ -1,8 +1,7 @@
 // Consents people gave to applications, and the provider artefacts (grants, codes, tokens) issued under them.
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
-
-const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+import { fromJson } from './json.ts';
 
 export async function getConsentScopes(db: Db, userId: string, appId: string): Promise<string[] | null> {
   const row = await db
@@ -11,7 +10,7 @@ export async function getConsentScopes(db: Db, userId: string, appId: string): P
     .where('user_id', '=', userId)
     .where('app_id', '=', appId)
     .executeTakeFirst();
-  return row ? json<string[]>(row.scopes) : null;
+  return row ? fromJson<string[]>(row.scopes) : null;
 }
 
 export async function putConsent(db: Db, userId: string, appId: string, scopes: string[], now: Date): Promise<void> {
@@ -42,7 +41,7 @@ export async function listConsentsOfUser(db: Db, userId: string): Promise<Consen
   return rows.map((r) => ({
     appId: r.app_id,
     displayName: r.display_name,
-    scopes: json<string[]>(r.scopes),
+    scopes: fromJson<string[]>(r.scopes),
     grantedAt: new Date(r.updated_at),
   }));
 }

@@ -1,6 +1,7 @@
 // The Temporary Access Pass method configuration: Entra's fields, defaults and bounds (graph-entra.md §2b),
 // plus three Passless extensions. Passless ships it enabled for all users.
 import { PasslessError } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
 
 export interface MethodTarget {
   id: string;
@@ -60,8 +61,6 @@ const INTEGER_FIELDS = {
   registrationWindowInMinutes: REGISTRATION_WINDOW_BOUNDS,
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function bad(message: string): never {
   throw new PasslessError('badRequest', { detail: message });
 }
@@ -74,7 +73,7 @@ function parseTargets(value: unknown, field: string, allowRegistrationFlag: bool
     const { id, targetType, isRegistrationRequired } = item as Record<string, unknown>;
     if (targetType !== 'group' && targetType !== 'user')
       bad(`${field}[${index}].targetType must be "group" or "user".`);
-    if (typeof id !== 'string' || !(id === ALL_USERS || UUID.test(id))) {
+    if (typeof id !== 'string' || !(id === ALL_USERS || isUuid(id))) {
       bad(`${field}[${index}].id must be "all_users" or a group or user id (a UUID).`);
     }
     const target: MethodTarget = { id: id.toLowerCase(), targetType };

@@ -7,9 +7,9 @@ import {
   renderPasswordCredential,
 } from '../../../core/applications/applications.ts';
 import { PasslessError } from '../../../core/errors.ts';
+import { isUuid } from '../../../core/ids.ts';
 import * as applications from '../../../services/applications.service.ts';
 import type { Deps } from '../../../services/deps.ts';
-import { isUuid } from '../../../services/directory.service.ts';
 import { listApplications } from '../../../storage/repositories/applications.repository.ts';
 import { authorize, requestContext } from '../../plugins/session.ts';
 import { collection, decodeSkipToken, encodeSkipToken, entity, parseTop } from './odata.ts';

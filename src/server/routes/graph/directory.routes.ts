@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canManageUser, describeRole, ROLE_LIST } from '../../../core/directory/roles.ts';
 import { renderUser } from '../../../core/directory/users.ts';
 import { PasslessError } from '../../../core/errors.ts';
+import { isUuid } from '../../../core/ids.ts';
 import type { Deps } from '../../../services/deps.ts';
 import * as directory from '../../../services/directory.service.ts';
 import * as groupsRepo from '../../../storage/repositories/groups.repository.ts';
@@ -81,7 +82,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
         v !== null &&
         typeof (v as { id?: unknown }).id === 'string' &&
         typeof (v as { displayName?: unknown }).displayName === 'string' &&
-        directory.isUuid((v as { id: string }).id),
+        isUuid((v as { id: string }).id),
     );
     const users = await listUsers(deps.db, { top: top + 1, ...filters, after });
     const page = users.slice(0, top);
@@ -193,17 +194,14 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: Deps): void 
 
   // --- groups ---
   async function findGroup(id: string) {
-    const group = directory.isUuid(id) ? await groupsRepo.getGroup(deps.db, id.toLowerCase()) : null;
+    const group = isUuid(id) ? await groupsRepo.getGroup(deps.db, id.toLowerCase()) : null;
     if (!group) throw new PasslessError('itemNotFound', { detail: `No group with id ${id.slice(0, 64)}.` });
     return group;
   }
   app.get<{ Querystring: Record<string, string> }>('/v1.0/groups', async (request) => {
     await authorize(request, deps, 'directory.read');
     const top = parseTop(request.query.$top, 999, 100);
-    const after = decodeSkipToken(
-      request.query.$skiptoken,
-      (v): v is string => typeof v === 'string' && directory.isUuid(v),
-    );
+    const after = decodeSkipToken(request.query.$skiptoken, (v): v is string => typeof v === 'string' && isUuid(v));
     const groups = await groupsRepo.listGroups(deps.db, top + 1, after);
     const page = groups.slice(0, top);
     const next = groups.length > top ? encodeSkipToken(page[page.length - 1]!.id) : null;

@@ -10,6 +10,7 @@ import {
   GRAPH_RESOURCE_URI,
 } from '../../../core/applications/permissions.ts';
 import { PasslessError } from '../../../core/errors.ts';
+import { isUuid } from '../../../core/ids.ts';
 import {
   API_DISPLAY_NAME,
   API_SERVICE_PRINCIPAL_ID,
@@ -24,7 +25,6 @@ import {
 } from '../../../services/app-permissions.service.ts';
 import { findApplication } from '../../../services/applications.service.ts';
 import type { Deps } from '../../../services/deps.ts';
-import { isUuid } from '../../../services/directory.service.ts';
 import { listApplications } from '../../../storage/repositories/applications.repository.ts';
 import { authorize, requestContext } from '../../plugins/session.ts';
 import { collection, decodeSkipToken, encodeSkipToken, entity, parseTop } from './odata.ts';
