@@ -56,3 +56,22 @@ test('a confidential web application cannot start a device sign-in', async () =>
     await t.close();
   }
 });
+
+test('a user-code form posted without the page it came from gets a fresh form, not a server error', async () => {
+  const t = await startTestApp();
+  try {
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/device',
+      payload: 'user_code=BCDF-GHJK&xsrf=forged',
+      headers: { host: 'localhost:8080', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(posted.statusCode, 303);
+    assert.equal(posted.headers.location, '/device');
+    const form = await t.app.inject({ method: 'GET', url: '/device', headers: { host: 'localhost:8080' } });
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /Sign in on another device/);
+  } finally {
+    await t.close();
+  }
+});

@@ -239,6 +239,16 @@ export async function createOidcProvider(deps: Deps, log?: FastifyBaseLogger): P
     const verifiers = (this.passless_secret_verifiers ?? []) as { verifier: string; endsAt: number }[];
     return secretMatches(verifiers, actual, Math.floor(deps.clock().getTime() / 1000));
   };
+  // The user-code form posts back with the provider's session cookie, made when the form was shown. Without it
+  // (expired, or a form posted from elsewhere) the provider fails with a 500 while answering; show a fresh form.
+  provider.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === ROUTES.code_verification && !ctx.cookies.get('_session')) {
+      ctx.status = 303;
+      ctx.redirect(ROUTES.code_verification);
+      return;
+    }
+    await next();
+  });
   registerTokenEvents(provider, deps, log);
   // The Entra-style aliases' discovery document and Entra's device code fields (entra-aliases.ts).
   provider.use(entraAliasResponses);
