@@ -1,5 +1,5 @@
 // npm run bench [-- --db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>] [--quick]
-//                   [--phase all|both|passkey,tap,code-flow,client-credentials] [--client fetch|http]
+//                   [--phase all|both|passkey,tap,code-flow,client-credentials] [--client http|fetch]
 //                   [--single-address] [--pg-socket] [--servers <n>] [--profile]
 //
 // Starts the real Passless server as a child process (fresh embedded database, and/or a fresh PostgreSQL database),
@@ -47,6 +47,7 @@ import {
   stepTimes,
 } from './lib/oidc.ts';
 import {
+  analyze,
   type BenchPostgres,
   countRows,
   providePostgres,
@@ -85,7 +86,7 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 // ---------------------------------------------------------------- arguments
 
 const USAGE = `npm run bench -- [--db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>]
-                     [--quick] [--phase all|both|<phase>[,<phase>…]] [--client fetch|http] [--single-address]
+                     [--quick] [--phase all|both|<phase>[,<phase>…]] [--client http|fetch] [--single-address]
                      [--pg-socket] [--servers <n>] [--profile]
 phases: ${PHASES.join(', ')}; both = passkey,tap; all (default) = every phase`;
 
@@ -98,7 +99,7 @@ const { values: argv } = parseArgs({
     quick: { type: 'boolean', default: false },
     phase: { type: 'string', default: 'all' },
     profile: { type: 'boolean', default: false },
-    client: { type: 'string', default: 'fetch' },
+    client: { type: 'string', default: 'http' },
     'single-address': { type: 'boolean', default: false },
     'pg-socket': { type: 'boolean', default: false },
     servers: { type: 'string', default: '1' },
@@ -157,7 +158,7 @@ const command = [
   `--concurrency ${settings.concurrency}`,
   `--users ${settings.users}`,
   ...(argv.phase !== 'all' ? [`--phase ${argv.phase}`] : []),
-  ...(settings.transport !== 'fetch' ? [`--client ${settings.transport}`] : []),
+  ...(settings.transport !== 'http' ? [`--client ${settings.transport}`] : []),
   ...(settings.singleAddress ? ['--single-address'] : []),
   ...(settings.pgSocket ? ['--pg-socket'] : []),
   ...(settings.servers > 1 ? [`--servers ${settings.servers}`] : []),
@@ -486,6 +487,7 @@ async function benchDatabase(database: Db, pgSource: BenchPostgres | null, profi
         });
       await quiet({ serverPid: pids, postmasterPid: pgSource?.postmasterPid });
       const warm = await load(settings.warmup);
+      if (pgSource) await analyze(pgSource.url);
       // Counted before the reset, so the counting is not among the statements.
       const rows0 = pgSource?.statements ? await countRows(pgSource.url) : null;
       if (pgSource?.statements) await resetStatements(pgSource.url);

@@ -1,7 +1,8 @@
 // A small JSON-over-HTTP client for the benchmark: keep-alive connections to the server's loopback address, an
 // Origin header equal to the server's public origin, and optionally a session cookie + CSRF token like a browser.
-// Two transports: the global fetch (undici, the default) or node:http with a keep-alive Agent (`--client http`),
-// which costs the client several times less CPU per request — and on a 2-core box the client's CPU is the server's.
+// Two transports: node:http with a keep-alive Agent (the default) or the global fetch (undici, `--client fetch`),
+// which costs the client about three times more CPU per request — and on a 2-core box the client's CPU is taken
+// from the server (code flow: 2.4 ms of bench CPU per sign-in with fetch, 0.8 ms with node:http).
 import { Agent, request as httpRequest } from 'node:http';
 
 export type Transport = 'fetch' | 'http';

@@ -157,6 +157,16 @@ export interface StatementStat {
   query: string;
 }
 
+/**
+ * Refreshes the planner's statistics, as autovacuum does within a minute or so in a running deployment. A phase
+ * starts on nearly empty tables (oidc_payloads, flows) that grow by thousands of rows in seconds; without this, each
+ * connection keeps plans made while they were empty (a sequential scan is the cheapest way through a one-page
+ * table) for the whole phase, and an index lookup turns into a scan of everything written so far.
+ */
+export async function analyze(url: string): Promise<void> {
+  await withClient(url, (c) => c.query('ANALYZE'));
+}
+
 export async function resetStatements(url: string): Promise<void> {
   await withClient(url, (c) => c.query('SELECT pg_stat_statements_reset()'));
 }

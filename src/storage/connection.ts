@@ -26,11 +26,23 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * Measured with bench/micro/prepared-statements.ts: about half the server CPU per lookup. Statements whose text
  * varies (an IN list's length) just get one name per variant; DDL is left unnamed.
  */
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `passless_${createHash('sha1').update(text).digest('base64url')}`;
+    // Bounded: texts that vary without end (none should) would otherwise grow it for ever.
+    if (statementNames.size < 2000) statementNames.set(text, name);
+  }
+  return name;
+}
+
 function prepareRepeatedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     if (typeof config === 'string' && Array.isArray(values) && PREPARABLE.test(config) && callback === undefined) {
-      const name = `passless_${createHash('sha1').update(config).digest('base64url')}`;
+      const name = statementName(config);
       // A migration by another instance can change a table under a prepared `SELECT *` (0A000, "cached plan must
       // not change result type"), and a statement whose preparation failed stays unknown (26000): such a call
       // goes through once more unprepared instead of failing the request.

@@ -17,6 +17,7 @@ import { getTapPolicy } from '../../services/tap-policy.service.ts';
 import { getConsentScopes } from '../../storage/repositories/oidc-consents.repository.ts';
 import { type ActiveSession, getActiveSession } from '../../storage/repositories/sessions.repository.ts';
 import { assertSameOrigin, requestContext, sessionToken } from '../plugins/session.ts';
+import { inPayloadUnit } from './payload-unit.ts';
 import { INTERACTION_PATH } from './provider.ts';
 
 const PAGE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../web/pages/interaction.html'));
@@ -137,30 +138,50 @@ export function registerOidcInteractionRoutes(app: FastifyInstance, deps: Deps):
     `${INTERACTION_PATH}/:uid`,
     { schema: { params: uidParams } },
     async (request, reply) => {
-      const { provider, found, client, session, decision } = await decide(request, reply);
-      const application = { appId: client.clientId, displayName: client.clientName ?? client.clientId };
-      switch (decision.action) {
-        case 'signIn': {
-          const reason = decision.reason === 'stepUp' ? '&reason=reauthenticate' : '';
-          const location = `/signin?returnTo=${encodeURIComponent(returnHere(request.params.uid))}${reason}`;
-          return { action: 'signIn', reason: decision.reason, detail: decision.detail, location, application };
-        }
-        case 'blocked':
-          return { action: 'blocked', reason: decision.reason, detail: decision.detail, application };
-        case 'consent':
-          return {
-            action: 'consent',
-            application,
-            scopes: decision.scopes.map((name) => ({ name, description: describeScope(name) })),
-          };
-        case 'complete': {
-          const result = await complete(provider, found, session!, decision.acr);
-          const location = await finish(found, result);
-          return { action: 'redirect', location };
-        }
+      // A new browser's usual case: the interaction was started here (its signed cookie, which lives as long as
+      // the interaction) and there is no Passless session cookie at all. Nothing to read: sign in first.
+      if (!sessionToken(request, deps.config) && (await startedInThisBrowser(request, reply))) {
+        assertSameOrigin(request, deps.config);
+        return signInAnswer(request.params.uid, 'signInRequired', 'Sign in to continue to the application.');
       }
+      return inPayloadUnit(deps.db, () => interact(request, reply));
     },
   );
+
+  /** Whether the browser holds the provider's signed interaction cookie for this interaction. */
+  async function startedInThisBrowser(request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply) {
+    const provider = await app.oidc.provider();
+    const cookies = provider.createContext(request.raw, reply.raw).cookies;
+    return cookies.get(provider.cookieName('interaction'), { signed: true }) === request.params.uid;
+  }
+
+  function signInAnswer(uid: string, reason: 'signInRequired' | 'stepUp', detail: string, application?: object) {
+    const more = reason === 'stepUp' ? '&reason=reauthenticate' : '';
+    const location = `/signin?returnTo=${encodeURIComponent(returnHere(uid))}${more}`;
+    return { action: 'signIn', reason, detail, location, ...(application ? { application } : {}) };
+  }
+
+  async function interact(request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply) {
+    const { provider, found, client, session, decision } = await decide(request, reply);
+    const application = { appId: client.clientId, displayName: client.clientName ?? client.clientId };
+    switch (decision.action) {
+      case 'signIn':
+        return signInAnswer(request.params.uid, decision.reason, decision.detail, application);
+      case 'blocked':
+        return { action: 'blocked', reason: decision.reason, detail: decision.detail, application };
+      case 'consent':
+        return {
+          action: 'consent',
+          application,
+          scopes: decision.scopes.map((name) => ({ name, description: describeScope(name) })),
+        };
+      case 'complete': {
+        const result = await complete(provider, found, session!, decision.acr);
+        const location = await finish(found, result);
+        return { action: 'redirect', location };
+      }
+    }
+  }
 
   app.post<{ Params: { uid: string }; Body: { decision: 'accept' | 'deny' } }>(
     `${INTERACTION_PATH}/:uid/consent`,
@@ -175,45 +196,50 @@ export function registerOidcInteractionRoutes(app: FastifyInstance, deps: Deps):
         },
       },
     },
-    async (request, reply) => {
-      const { provider, found, client, session, decision } = await decide(request, reply);
-      if (request.body.decision === 'deny') {
-        const location = await finish(found, {
-          error: 'access_denied',
-          error_description: 'The person did not allow the application.',
+    async (request, reply) =>
+      inPayloadUnit(deps.db, async () => {
+        const { provider, found, client, session, decision } = await decide(request, reply);
+        if (request.body.decision === 'deny') {
+          const location = await finish(found, {
+            error: 'access_denied',
+            error_description: 'The person did not allow the application.',
+          });
+          return { location };
+        }
+        // Consent counts only for a session that could complete the sign-in right now.
+        if (decision.action !== 'consent' && decision.action !== 'complete') {
+          throw new PasslessError('badRequest', { detail: 'Sign in first, then allow the application.' });
+        }
+        await rememberConsent(deps, requestContext(request), {
+          userId: session!.userId,
+          actor: {
+            kind: 'user',
+            id: session!.userId,
+            userPrincipalName: session!.user.userPrincipalName,
+            displayName: session!.user.displayName,
+            ipAddress: request.ip,
+          },
+          application: { appId: client.clientId, displayName: client.clientName ?? client.clientId },
+          scopes: splitScopes(found.params.scope),
         });
+        const result = await complete(provider, found, session!, decision.acr);
+        const location = await finish(found, result);
         return { location };
-      }
-      // Consent counts only for a session that could complete the sign-in right now.
-      if (decision.action !== 'consent' && decision.action !== 'complete') {
-        throw new PasslessError('badRequest', { detail: 'Sign in first, then allow the application.' });
-      }
-      await rememberConsent(deps, requestContext(request), {
-        userId: session!.userId,
-        actor: {
-          kind: 'user',
-          id: session!.userId,
-          userPrincipalName: session!.user.userPrincipalName,
-          displayName: session!.user.displayName,
-          ipAddress: request.ip,
-        },
-        application: { appId: client.clientId, displayName: client.clientName ?? client.clientId },
-        scopes: splitScopes(found.params.scope),
-      });
-      const result = await complete(provider, found, session!, decision.acr);
-      const location = await finish(found, result);
-      return { location };
-    },
+      }),
   );
 
   app.post<{ Params: { uid: string } }>(
     `${INTERACTION_PATH}/:uid/abort`,
     { schema: { params: uidParams } },
-    async (request, reply) => {
-      assertSameOrigin(request, deps.config);
-      const { details: found } = await details(request, reply);
-      const location = await finish(found, { error: 'access_denied', error_description: 'The sign-in was cancelled.' });
-      return { location };
-    },
+    async (request, reply) =>
+      inPayloadUnit(deps.db, async () => {
+        assertSameOrigin(request, deps.config);
+        const { details: found } = await details(request, reply);
+        const location = await finish(found, {
+          error: 'access_denied',
+          error_description: 'The sign-in was cancelled.',
+        });
+        return { location };
+      }),
   );
 }

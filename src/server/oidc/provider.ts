@@ -28,6 +28,7 @@ import { createOidcAdapter } from './adapter.ts';
 import { apiResourceConfiguration } from './api-resource.ts';
 import { CLI_CLIENT, EXTRA_CLIENT_METADATA, secretMatches } from './clients.ts';
 import { applyEntraAlias, entraAliasResponses } from './entra-aliases.ts';
+import { currentPayloadUnit, inPayloadUnit } from './payload-unit.ts';
 import { devicePages, logoutPages, renderError } from './provider-pages.ts';
 import { registerTokenEvents } from './token-events.ts';
 
@@ -117,7 +118,8 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
   const api = apiResourceConfiguration(deps);
   const findAccount: FindAccount = async (_ctx, id, token) => {
     if (!isUuid(id)) return undefined;
-    const user = await getUserById(deps.db, id);
+    // The token endpoint and a resumed authorization read the account along with the code or the interaction.
+    const user = currentPayloadUnit()?.account(id) ?? (await getUserById(deps.db, id));
     if (!user?.accountEnabled) return undefined;
     // Tokens from a Temporary Access Pass sign-in (amr otp; only when the pass policy lets such sessions reach
     // applications) never outlive the pass: no pass any more, no token; otherwise `ttl` caps at its end.
@@ -230,6 +232,9 @@ export async function buildOidcConfiguration(deps: Deps): Promise<Configuration>
 export async function createOidcProvider(deps: Deps, log?: FastifyBaseLogger): Promise<Provider> {
   const provider = new Provider(deps.config.origin, await buildOidcConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  // First, so it wraps everything else: each request's work on the provider's rows is one unit (payload-unit.ts),
+  // its writes sent together before the response.
+  provider.use((_ctx, next) => inPayloadUnit(deps.db, next));
   // Client secrets are stored as SHA-256 verifiers only (applications.service.ts): presented ones are checked
   // against those, never against a stored secret.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(

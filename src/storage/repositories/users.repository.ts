@@ -19,6 +19,11 @@ function toUser(row: Row): User {
   };
 }
 
+/** A users row read as JSON (`to_jsonb`), e.g. together with another table's row in one statement. */
+export function userFromJsonRow(row: Record<string, unknown>): User {
+  return toUser(row as unknown as Row);
+}
+
 export async function createUser(db: Db, user: User): Promise<User | null> {
   const row = await db
     .insertInto('users')
