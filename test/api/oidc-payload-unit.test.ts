@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { createOidcAdapter } from '../../src/server/oidc/adapter.ts';
 import { currentPayloadUnit, inPayloadUnit } from '../../src/server/oidc/payload-unit.ts';
 import type { Db } from '../../src/storage/database.ts';
+import { tokenSignInEventsQuery } from '../../src/storage/repositories/logs.repository.ts';
 import { startTestApp } from '../kit/app.ts';
 
 async function withDb(body: (db: Db) => Promise<void>): Promise<void> {
@@ -151,5 +152,50 @@ test('revoking a grant inside a unit sends the held writes first, then removes t
     });
     assert.equal(await stored(db, 'AccessToken', 'a1'), undefined);
     assert.ok(await stored(db, 'AccessToken', 'a2'));
+  });
+});
+
+test('a write sent alongside (a token’s sign-in row) lands with the held writes, or not at all', async () => {
+  await withDb(async (db) => {
+    const Adapter = createOidcAdapter({ db, clock: () => new Date() });
+    const tokens = new Adapter('AccessToken');
+    const event = (appId: string) =>
+      tokenSignInEventsQuery(db, [
+        {
+          record: {
+            userId: null,
+            ipAddress: '192.0.2.1',
+            userAgent: 'test',
+            clientAppUsed: 'Other clients',
+            authenticationMethod: 'Authorization code',
+            errorCode: 0,
+            failureReason: '',
+            appId,
+            appDisplayName: 'Payroll',
+          },
+          now: new Date(),
+          correlationId: randomUUID(),
+        },
+      ]);
+    const logged = async (appId: string) =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM sign_in_events WHERE app_id = ${appId}`.execute(db))
+        .rows[0]!.n;
+
+    await inPayloadUnit(db, async () => {
+      assert.equal(currentPayloadUnit()!.alongside(event('nothing-held')), false, 'nothing held: written its own way');
+      await tokens.upsert('t1', { grantId: 'g1', kind: 'AccessToken' }, 60);
+      assert.equal(currentPayloadUnit()!.alongside(event('with-token')), true);
+    });
+    assert.equal(await logged('with-token'), 1);
+    assert.ok(await stored(db, 'AccessToken', 't1'));
+
+    await assert.rejects(
+      inPayloadUnit(db, async () => {
+        await tokens.upsert('t2', { grantId: 'g1', kind: 'AccessToken', text: 'a\u0000b' }, 60);
+        currentPayloadUnit()!.alongside(event('failed'));
+      }),
+    );
+    assert.equal(await logged('failed'), 0);
+    assert.equal(await stored(db, 'AccessToken', 't2'), undefined);
   });
 });

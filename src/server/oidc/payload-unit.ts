@@ -8,6 +8,7 @@
 // Inside a unit the adapter reads its own writes: a held upsert is what a later find returns, a held destroy
 // makes it find nothing. A failed flush fails the request (a 500 with nothing half-written: one statement).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CompiledQuery } from 'kysely';
 import type { User } from '../../core/directory/users.ts';
 import type { Db } from '../../storage/database.ts';
 import {
@@ -41,6 +42,8 @@ export class OidcPayloadUnit {
   /** Session rows read along, by uid (the provider finds sessions by uid). */
   private readonly sessionsByUid = new Map<string, { id: string; payload: OidcPayload }>();
   private readonly accounts = new Map<string, User>();
+  /** Other writes of the request sent in the same statement (see alongside()). */
+  private readonly attached: CompiledQuery[] = [];
 
   constructor(private readonly db: Db) {}
 
@@ -132,9 +135,19 @@ export class OidcPayloadUnit {
     return this.accounts.get(id);
   }
 
+  /**
+   * Sends `query` with the held writes, in the same statement, when the unit holds some (true); false when it holds
+   * none, and the caller writes it its own way.
+   */
+  alongside(query: CompiledQuery): boolean {
+    if (this.held.size === 0) return false;
+    this.attached.push(query);
+    return true;
+  }
+
   /** Sends the held writes (one statement); afterwards the unit reads from the database again. */
   async flush(): Promise<void> {
-    if (this.held.size === 0) return;
+    if (this.held.size === 0 && this.attached.length === 0) return;
     const changes: OidcPayloadChanges = { upserts: [], consumes: [], deletes: [] };
     for (const { model, id, write } of this.held.values()) {
       if (write.kind === 'delete') changes.deletes.push({ model, id });
@@ -144,8 +157,9 @@ export class OidcPayloadUnit {
         changes.upserts.push({ model, id, json, lookup, expiresAt, consumedAt });
       }
     }
-    await writeOidcPayloadChanges(this.db, changes);
+    await writeOidcPayloadChanges(this.db, changes, this.attached);
     this.held.clear();
+    this.attached.length = 0;
     this.forgetReads();
   }
 

@@ -1,12 +1,14 @@
 // Every token issuance, refresh and failure goes to the sign-in log with the application's id and name.
-// The provider emits these events after answering, so writing the row never delays or fails the response.
+// A token request that stored something writes its row in the same statement (payload-unit.ts); the others share
+// one INSERT per turn of the event loop. Either way the row is written before the response leaves.
 import type { FastifyBaseLogger } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { grantLabel, tokenFailure, UNLOGGED_TOKEN_ERRORS } from '../../core/oidc/token-outcomes.ts';
 import type { Deps } from '../../services/deps.ts';
-import { insertTokenSignInEvents } from '../../storage/repositories/logs.repository.ts';
+import { insertTokenSignInEvents, tokenSignInEventsQuery } from '../../storage/repositories/logs.repository.ts';
 import { newCorrelationId } from '../plugins/errors.ts';
+import { currentPayloadUnit } from './payload-unit.ts';
 
 function accountOf(ctx: KoaContextWithOIDC): string | null {
   const e = ctx.oidc.entities as Record<string, { accountId?: string } | undefined>;
@@ -52,7 +54,7 @@ export function registerTokenEvents(provider: Provider, deps: Deps, log?: Fastif
     const client = ctx.oidc.client;
     const clientId =
       client?.clientId ?? (typeof ctx.oidc.params?.client_id === 'string' ? ctx.oidc.params.client_id : null);
-    const written = batch.add({
+    const event: Event = {
       record: {
         userId: accountOf(ctx),
         ipAddress: ctx.ip,
@@ -67,7 +69,11 @@ export function registerTokenEvents(provider: Provider, deps: Deps, log?: Fastif
       now: deps.clock(),
       // MSAL sends its client-request-id in the token URL's query, other Microsoft clients as a header.
       correlationId: newCorrelationId(ctx.get('client-request-id') || ctx.query['client-request-id']),
-    });
+    };
+    // A token request that stored something (a code's consumption, a token) writes its row in the same statement
+    // as those, so there is no token without its row; one that stored nothing (client credentials) joins a batch.
+    if (currentPayloadUnit()?.alongside(tokenSignInEventsQuery(deps.db, [event]))) return;
+    const written = batch.add(event);
 
     // Awaited before the response leaves (see the middleware below): whoever got a token can find it logged.
     (ctx.state as { signInLogWrite?: Promise<void> }).signInLogWrite = written;

@@ -1,6 +1,6 @@
 // The directory audit log and the sign-in log. Both are append-only; listing is newest first by sequence.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { AuditEvent } from '../../core/audit/audit.ts';
 import type { Db } from '../database.ts';
 
@@ -74,11 +74,14 @@ export async function listSignInEvents(db: Db, top: number, beforeSeq?: number) 
 }
 
 /** Token-endpoint events, several in one statement; each person's name and UPN are read in the same statement. */
-export async function insertTokenSignInEvents(
-  db: Db,
-  events: { record: Omit<SignInRecord, 'userPrincipalName' | 'userDisplayName'>; now: Date; correlationId: string }[],
-): Promise<void> {
-  if (events.length === 0) return;
+type TokenSignInEvent = {
+  record: Omit<SignInRecord, 'userPrincipalName' | 'userDisplayName'>;
+  now: Date;
+  correlationId: string;
+};
+
+/** The INSERT of token sign-in rows (the person's name and UPN read from users as it runs). */
+export function tokenSignInEventsQuery(db: Db, events: TokenSignInEvent[]): CompiledQuery {
   const rows = events.map(
     ({ record, now, correlationId }) =>
       sql`(${randomUUID()}::uuid, ${now}::timestamptz, ${record.userId}::uuid, ${record.ipAddress}::text,
@@ -86,12 +89,17 @@ export async function insertTokenSignInEvents(
         ${record.errorCode}::integer, ${record.failureReason}::text, ${correlationId}::uuid, ${record.appId ?? null}::text,
         ${record.appDisplayName ?? null}::text)`,
   );
-  await sql`INSERT INTO sign_in_events (id, created_at, user_id, user_principal_name, user_display_name, ip_address,
+  return sql`INSERT INTO sign_in_events (id, created_at, user_id, user_principal_name, user_display_name, ip_address,
       user_agent, client_app_used, authentication_method, error_code, failure_reason, correlation_id, app_id,
       app_display_name)
     SELECT v.id, v.created_at, u.id, coalesce(u.user_principal_name, ''), u.display_name, v.ip, v.ua, v.client_app,
       v.method, v.code, v.reason, v.correlation, v.app_id, v.app_name
     FROM (VALUES ${sql.join(rows)}) AS v (id, created_at, user_id, ip, ua, client_app, method, code, reason,
       correlation, app_id, app_name)
-    LEFT JOIN users u ON u.id = v.user_id`.execute(db);
+    LEFT JOIN users u ON u.id = v.user_id`.compile(db);
+}
+
+export async function insertTokenSignInEvents(db: Db, events: TokenSignInEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.executeQuery(tokenSignInEventsQuery(db, events));
 }

@@ -208,14 +208,35 @@ ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = exc
   return text;
 }
 
-export async function writeOidcPayloadChanges(db: Db, changes: OidcPayloadChanges): Promise<void> {
+/**
+ * Sends the changes in one statement, with `alongside` (other writes of the same request, e.g. its sign-in log row)
+ * as further parts of it: all of them land, or none.
+ */
+export async function writeOidcPayloadChanges(
+  db: Db,
+  changes: OidcPayloadChanges,
+  alongside: CompiledQuery[] = [],
+): Promise<void> {
   const { upserts, consumes, deletes } = changes;
-  if (upserts.length + consumes.length + deletes.length === 0) return;
+  if (upserts.length + consumes.length + deletes.length === 0) {
+    for (const query of alongside) await db.executeQuery(query);
+    return;
+  }
   const values: unknown[] = [];
   for (const d of deletes) values.push(d.model, d.id);
   for (const c of consumes) values.push(c.model, c.id, c.at);
   for (const u of upserts) {
     values.push(u.model, u.id, u.json, u.lookup.grant_id, u.lookup.user_code, u.lookup.uid, u.expiresAt, u.consumedAt);
   }
-  await db.executeQuery(CompiledQuery.raw(changeStatement(deletes.length, consumes.length, upserts.length), values));
+  let text = changeStatement(deletes.length, consumes.length, upserts.length);
+  if (alongside.length > 0) {
+    // Each extra statement becomes a data-modifying WITH part, its parameters numbered after the ones above.
+    const parts = alongside.map((query, i) => {
+      const offset = values.length;
+      values.push(...query.parameters);
+      return `alongside${i} AS (${query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+    });
+    text = text.startsWith('WITH ') ? `WITH ${parts.join(', ')}, ${text.slice(5)}` : `WITH ${parts.join(', ')} ${text}`;
+  }
+  await db.executeQuery(CompiledQuery.raw(text, values));
 }
