@@ -1,6 +1,6 @@
 // npm run bench [-- --db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>] [--quick]
 //                   [--phase all|both|passkey,tap,code-flow,client-credentials] [--client http|fetch]
-//                   [--single-address] [--pg-socket] [--servers <n>] [--profile]
+//                   [--single-address] [--pg-tcp] [--servers <n>] [--profile]
 //
 // Starts the real Passless server as a child process (fresh embedded database, and/or a fresh PostgreSQL database),
 // onboards users over the real HTTP API (bootstrap admin → pass → passkey → full session; users with a multi-use
@@ -14,7 +14,8 @@
 // Each client loop presents its own address in X-Forwarded-For (the server runs with PASSLESS_TRUST_PROXY=true, as
 // behind a reverse proxy): the TAP throttle counts every attempt per source address while it is in flight, so more
 // than three concurrent TAP sign-ins from one address are refused with 429. --single-address shows that.
-// --pg-socket connects the server to the throwaway PostgreSQL over its Unix socket instead of loopback TCP.
+// The server reaches the throwaway PostgreSQL through its Unix socket, as a server on the same machine would be
+// configured; --pg-tcp uses loopback TCP instead.
 // --servers <n> runs n server processes on the PostgreSQL database (the embedded one stays one process).
 // --profile adds a V8 CPU profile of the server (summarised per phase) and, on the throwaway PostgreSQL,
 // pg_stat_statements (statements per sign-in).
@@ -87,7 +88,7 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const USAGE = `npm run bench -- [--db embedded|postgres|both] [--duration <s>] [--concurrency <n>] [--users <n>]
                      [--quick] [--phase all|both|<phase>[,<phase>…]] [--client http|fetch] [--single-address]
-                     [--pg-socket] [--servers <n>] [--profile]
+                     [--pg-tcp] [--servers <n>] [--profile]
 phases: ${PHASES.join(', ')}; both = passkey,tap; all (default) = every phase`;
 
 const { values: argv } = parseArgs({
@@ -101,7 +102,7 @@ const { values: argv } = parseArgs({
     profile: { type: 'boolean', default: false },
     client: { type: 'string', default: 'http' },
     'single-address': { type: 'boolean', default: false },
-    'pg-socket': { type: 'boolean', default: false },
+    'pg-tcp': { type: 'boolean', default: false },
     servers: { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
@@ -146,7 +147,7 @@ const settings = {
   profile: argv.profile!,
   transport: argv.client as Transport,
   singleAddress: argv['single-address']!,
-  pgSocket: argv['pg-socket']!,
+  pgTcp: argv['pg-tcp']!,
   servers: Math.round(positive('servers', argv.servers!)),
 };
 
@@ -160,7 +161,7 @@ const command = [
   ...(argv.phase !== 'all' ? [`--phase ${argv.phase}`] : []),
   ...(settings.transport !== 'http' ? [`--client ${settings.transport}`] : []),
   ...(settings.singleAddress ? ['--single-address'] : []),
-  ...(settings.pgSocket ? ['--pg-socket'] : []),
+  ...(settings.pgTcp ? ['--pg-tcp'] : []),
   ...(settings.servers > 1 ? [`--servers ${settings.servers}`] : []),
   ...(settings.profile ? ['--profile'] : []),
 ].join(' ');
@@ -648,7 +649,7 @@ async function main() {
     let pgSource: BenchPostgres | null = null;
     try {
       if (database === 'postgres') {
-        const choice = await providePostgres({ profile: settings.profile, unixSocket: settings.pgSocket });
+        const choice = await providePostgres({ profile: settings.profile, unixSocket: !settings.pgTcp });
         if (!choice.ok) {
           log(`  SKIPPED: ${choice.reason}`);
           skipped.push({ database, reason: choice.reason });
