@@ -199,3 +199,20 @@ test('a write sent alongside (a token’s sign-in row) lands with the held write
     assert.equal(await stored(db, 'AccessToken', 't2'), undefined);
   });
 });
+
+test('a row destroyed and saved again in one unit is a new row: its old consumption is gone', async () => {
+  await withDb(async (db) => {
+    const Adapter = createOidcAdapter({ db, clock: () => new Date() });
+    const codes = new Adapter('AuthorizationCode');
+    await codes.upsert('c1', { kind: 'AuthorizationCode', n: 1 }, 60);
+    await codes.consume('c1');
+    await inPayloadUnit(db, async () => {
+      await codes.destroy('c1');
+      await codes.upsert('c1', { kind: 'AuthorizationCode', n: 2 }, 60);
+      assert.equal((await codes.find('c1'))?.consumed, undefined);
+    });
+    const row = await stored(db, 'AuthorizationCode', 'c1');
+    assert.equal(row?.consumed_at, null);
+    assert.equal((await codes.find('c1'))?.n, 2);
+  });
+});

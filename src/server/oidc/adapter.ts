@@ -28,7 +28,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
       const keep = expiresIn ? expiresIn + (this.model === 'DeviceCode' ? DEVICE_CODE_GRACE_SECONDS : 0) : 0;
       const expiresAt = keep ? new Date(clock().getTime() + keep * 1000) : null;
       const unit = currentPayloadUnit();
-      if (unit) unit.upsert(this.model, id, payload as payloads.OidcPayload, expiresAt);
+      if (unit) await unit.upsert(this.model, id, payload as payloads.OidcPayload, expiresAt);
       else await payloads.upsertOidcPayload(db, { model: this.model, id, payload: { ...payload }, expiresAt });
     }
 

@@ -47,8 +47,11 @@ export class OidcPayloadUnit {
 
   constructor(private readonly db: Db) {}
 
-  upsert(model: string, id: string, payload: OidcPayload, expiresAt: Date | null): void {
+  async upsert(model: string, id: string, payload: OidcPayload, expiresAt: Date | null): Promise<void> {
     const key = keyOf(model, id);
+    // A row saved again after being destroyed in this unit is a new row (no consumption carried over): the
+    // deletion goes first, since one statement cannot delete and insert the same row.
+    if (this.held.get(key)?.write.kind === 'delete') await this.flush();
     const before = this.held.get(key)?.write;
     const consumedAt = before?.kind === 'consume' ? before.at : before?.kind === 'upsert' ? before.consumedAt : null;
     this.hold(model, id, {
