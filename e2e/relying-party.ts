@@ -122,6 +122,12 @@ export async function startRelyingParty(issuer: string): Promise<RelyingParty> {
         { execute: [oidc.allowInsecureRequests] },
       );
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Chromium keeps connections open (and may open one it never uses); without this, close() waits for the
+        // server's 60-second headers timeout to end them.
+        server.closeAllConnections();
+      }),
   };
 }
