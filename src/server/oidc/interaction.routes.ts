@@ -140,8 +140,8 @@ export function registerOidcInteractionRoutes(app: FastifyInstance, deps: Deps):
     async (request, reply) => {
       // A new browser's usual case: the interaction was started here (its signed cookie, which lives as long as
       // the interaction) and there is no Passless session cookie at all. Nothing to read: sign in first.
+      assertSameOrigin(request, deps.config);
       if (!sessionToken(request, deps.config) && (await startedInThisBrowser(request, reply))) {
-        assertSameOrigin(request, deps.config);
         return signInAnswer(request.params.uid, 'signInRequired', 'Sign in to continue to the application.');
       }
       return inPayloadUnit(deps.db, () => interact(request, reply));
