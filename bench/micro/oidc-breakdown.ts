@@ -48,6 +48,13 @@ const steps = new Map<string, { n: number; wallMs: number; cpuMs: number }>();
 /** The statement's verb and table, and for oidc_payloads the provider model it is about (its first parameter). */
 function kindOf(event: LogEvent): string {
   const q = event.query.sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  // A request's unit (src/server/oidc/payload-unit.ts): a find with its related rows, and the one write statement.
+  if (q.startsWith('with p as (')) return `find oidc_payloads ${String(event.query.parameters[0])} with related`;
+  if (/^(with (alongside0|deleted|consumed) as|insert into oidc_payloads .* values \(\$1::text)/.test(q)) {
+    const models = event.query.parameters.filter((p) => typeof p === 'string' && /^[A-Z][A-Za-z]+$/.test(p));
+    const withLog = q.includes('sign_in_events') ? ' + sign-in log' : '';
+    return `write oidc_payloads ${[...new Set(models)].join('+')}${withLog} (one statement)`;
+  }
   let verb = /^(\w+)/.exec(q)?.[1] ?? '?';
   if (verb === 'insert' && q.includes(' on conflict')) verb = 'upsert';
   let outer = q;
