@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { certificateNames, generateSelfSignedCertificate } from '../../src/cli/tls.ts';
@@ -127,6 +127,15 @@ describe('passless serve --tls self-signed', { timeout: 300_000 }, () => {
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'passless-tls-cli-'));
   });
+  // A test that failed half-way leaves its server running and the data directory locked: stop it before the next.
+  afterEach(async () => {
+    for (const running of started) {
+      if (running.child.exitCode === null) {
+        running.child.kill('SIGTERM');
+        await running.exited.catch(() => {});
+      }
+    }
+  });
   after(async () => {
     for (const running of started) {
       if (running.child.exitCode === null) {
@@ -168,6 +177,8 @@ describe('passless serve --tls self-signed', { timeout: 300_000 }, () => {
     const origin = `https://localhost:${port}`;
     const server = await startServer(dataDir, port);
     started.push(server);
+    // The first-start pass is printed after the HTTPS notice, in a write of its own: it may arrive a moment later.
+    await waitFor(() => /Open: /.test(server.output().stdout), 30_000, 'the first-start pass');
     const { stdout } = server.output();
     const certPath = join(dataDir, 'tls', 'self-signed-cert.pem');
     assert.ok(stdout.includes(`Certificate:   ${certPath} (new)`), stdout);
