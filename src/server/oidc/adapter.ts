@@ -15,6 +15,9 @@ export type AdapterClass = new (model: string) => Adapter;
 
 export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClass {
   const { db, clock } = deps;
+  // Replay detection (a client assertion's or a DPoP proof's jti) is written at once: held to the end of the request,
+  // two requests with the same jti would have longer to both get through.
+  const currentUnit = (model: string) => (model === 'ReplayDetection' ? undefined : currentPayloadUnit());
   return class KyselyOidcAdapter implements Adapter {
     readonly model: string;
 
@@ -27,7 +30,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
       // provider checks expiry itself) instead of a bare "not found".
       const keep = expiresIn ? expiresIn + (this.model === 'DeviceCode' ? DEVICE_CODE_GRACE_SECONDS : 0) : 0;
       const expiresAt = keep ? new Date(clock().getTime() + keep * 1000) : null;
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (unit) await unit.upsert(this.model, id, payload as payloads.OidcPayload, expiresAt);
       else await payloads.upsertOidcPayload(db, { model: this.model, id, payload: { ...payload }, expiresAt });
     }
@@ -39,33 +42,33 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
         const record = await findClient(deps, id);
         return record ? (toClientMetadata(record) as AdapterPayload) : undefined;
       }
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (unit) return (await unit.find(this.model, id, clock())) as AdapterPayload | undefined;
       return (await payloads.findOidcPayload(db, this.model, id, clock())) as AdapterPayload | undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (!unit) return (await payloads.findOidcPayloadByUserCode(db, this.model, userCode, clock())) as AdapterPayload;
       const read = () => payloads.findOidcPayloadRow(db, this.model, 'userCode', userCode, clock());
       return (await unit.findBy(this.model, 'userCode', userCode, read)) as AdapterPayload | undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (!unit) return (await payloads.findOidcPayloadByUid(db, this.model, uid, clock())) as AdapterPayload;
       const read = () => payloads.findOidcPayloadRow(db, this.model, 'uid', uid, clock());
       return (await unit.findBy(this.model, 'uid', uid, read)) as AdapterPayload | undefined;
     }
 
     async consume(id: string): Promise<void> {
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (unit) unit.consume(this.model, id, clock());
       else await payloads.consumeOidcPayload(db, this.model, id, clock());
     }
 
     async destroy(id: string): Promise<void> {
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       if (unit) unit.destroy(this.model, id);
       else await payloads.destroyOidcPayload(db, this.model, id);
     }
@@ -73,7 +76,7 @@ export function createOidcAdapter(deps: Pick<Deps, 'db' | 'clock'>): AdapterClas
     async revokeByGrantId(grantId: string): Promise<void> {
       // Rare (a replayed code or refresh token, a revoked consent) and it touches rows nobody named: the unit's
       // writes go first, then the revocation, and the unit forgets what it read.
-      const unit = currentPayloadUnit();
+      const unit = currentUnit(this.model);
       await unit?.flush();
       await payloads.revokeOidcPayloadsByGrantId(db, this.model, grantId);
       unit?.forgetReads();
